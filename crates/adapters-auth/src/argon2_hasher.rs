@@ -1,0 +1,142 @@
+use argon2::password_hash::phc;
+use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use async_trait::async_trait;
+use todo_application::ports::{HashError, PasswordHasher};
+use todo_domain::{Password, PasswordHash};
+use tracing::instrument;
+
+/// Argon2id cost parameters. The defaults are OWASP's minimum recommendation:
+/// 19 MiB of memory, 2 passes, 1 lane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for HashingParams {
+    fn default() -> Self {
+        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
+    }
+}
+
+/// [`PasswordHasher`] with Argon2id, producing PHC strings. The work runs on
+/// tokio's blocking pool, so a burst of log-ins never stalls request handling.
+pub struct Argon2PasswordHasher {
+    argon2: Argon2<'static>,
+    /// Verified against when the user does not exist, so that an unknown username
+    /// costs as much time as a wrong password.
+    dummy_hash: String,
+}
+
+impl Argon2PasswordHasher {
+    /// # Errors
+    /// When the parameters are outside what Argon2 accepts.
+    pub fn new(params: HashingParams) -> Result<Self, argon2::Error> {
+        let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy_hash = argon2
+            .hash_password(b"a password no account has")
+            .map_err(|_| argon2::Error::OutOfMemory)?
+            .to_string();
+        Ok(Self { argon2, dummy_hash })
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2PasswordHasher {
+    #[instrument(name = "argon2.hash", skip_all)]
+    async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
+        let argon2 = self.argon2.clone();
+        let phc = tokio::task::spawn_blocking(move || {
+            argon2.hash_password(password.expose().as_bytes()).map(|hash| hash.to_string())
+        })
+        .await
+        .map_err(|join| HashError(Box::new(join)))?
+        .map_err(|error| HashError(Box::new(error)))?;
+        Ok(PasswordHash::new(phc))
+    }
+
+    #[instrument(name = "argon2.verify", skip_all)]
+    async fn verify(&self, password: Password, hash: Option<PasswordHash>) -> Result<bool, HashError> {
+        let argon2 = self.argon2.clone();
+        let is_known_user = hash.is_some();
+        let stored = hash.map_or_else(|| self.dummy_hash.clone(), |hash| hash.as_str().to_owned());
+        let verified = tokio::task::spawn_blocking(move || {
+            let parsed = phc::PasswordHash::new(&stored)?;
+            match argon2.verify_password(password.expose().as_bytes(), &parsed) {
+                Ok(()) => Ok(true),
+                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+                Err(other) => Err(other),
+            }
+        })
+        .await
+        .map_err(|join| HashError(Box::new(join)))?
+        .map_err(|error| HashError(Box::new(error)))?;
+        Ok(verified && is_known_user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hasher() -> Argon2PasswordHasher {
+        Argon2PasswordHasher::new(HashingParams::default()).unwrap()
+    }
+
+    fn password(raw: &str) -> Password {
+        Password::from_attempt(raw.into())
+    }
+
+    #[tokio::test]
+    async fn a_hash_is_an_argon2id_phc_string_with_the_configured_cost() {
+        let hash = hasher().hash(password("correct horse")).await.unwrap();
+        assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", hash.as_str());
+        assert!(!hash.as_str().contains("correct horse"));
+    }
+
+    #[tokio::test]
+    async fn the_same_password_hashes_differently_each_time() {
+        let hasher = hasher();
+        let first = hasher.hash(password("correct horse")).await.unwrap();
+        let second = hasher.hash(password("correct horse")).await.unwrap();
+        assert_ne!(first, second);
+    }
+
+    #[tokio::test]
+    async fn only_the_right_password_verifies() {
+        let hasher = hasher();
+        let hash = hasher.hash(password("correct horse")).await.unwrap();
+        assert!(hasher.verify(password("correct horse"), Some(hash.clone())).await.unwrap());
+        assert!(!hasher.verify(password("correct horsf"), Some(hash.clone())).await.unwrap());
+        assert!(!hasher.verify(password(""), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn passwords_are_not_truncated() {
+        let hasher = hasher();
+        let long = "x".repeat(100);
+        let hash = hasher.hash(password(&long)).await.unwrap();
+        let same_first_72_bytes = format!("{}y", "x".repeat(99));
+        assert!(!hasher.verify(password(&same_first_72_bytes), Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_verifies_even_with_the_dummy_password() {
+        let hasher = hasher();
+        assert!(!hasher.verify(password("a password no account has"), None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
+        let result = hasher().verify(password("x"), Some(PasswordHash::new("not a phc string".into()))).await;
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn parameters_argon2_refuses_are_reported() {
+        let too_little_memory = HashingParams { memory_kib: 1, ..HashingParams::default() };
+        assert!(Argon2PasswordHasher::new(too_little_memory).is_err());
+    }
+}

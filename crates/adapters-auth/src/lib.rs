@@ -1,0 +1,14 @@
+//! Security adapters: [`Argon2PasswordHasher`] implements the `PasswordHasher`
+//! port with Argon2id, and [`JwtTokenService`] implements `TokenService` with
+//! HS256-signed JSON Web Tokens. [`SystemClock`] is the real `Clock`.
+//!
+//! This crate may import the application's ports, the domain and the crypto
+//! crates (argon2, jsonwebtoken); it knows nothing of HTTP or databases.
+
+mod argon2_hasher;
+mod jwt;
+mod system_clock;
+
+pub use argon2_hasher::{Argon2PasswordHasher, HashingParams};
+pub use jwt::{JwtSettings, JwtTokenService};
+pub use system_clock::SystemClock;

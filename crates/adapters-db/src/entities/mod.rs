@@ -1,0 +1,4 @@
+//! Table definitions as sea-orm sees them; the migrations are what creates them.
+
+pub mod todos;
+pub mod users;

@@ -1,0 +1,44 @@
+//! The one place where sea-orm's errors become the ports' `RepositoryError`.
+
+use std::error::Error as StdError;
+
+use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
+use todo_application::ports::{RepositoryError, UniqueKey};
+
+/// Classifies a database error: a broken unique index becomes `Conflict` with the
+/// key named by the index, an unreachable or overloaded database `Unavailable`,
+/// and anything else `Unexpected`.
+pub fn to_repository_error(error: DbErr) -> RepositoryError {
+    if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() {
+        // The unique indexes are named users_username_key and users_email_key.
+        if message.contains("username") {
+            return RepositoryError::Conflict(UniqueKey::Username);
+        }
+        if message.contains("email") {
+            return RepositoryError::Conflict(UniqueKey::Email);
+        }
+    }
+    if is_unavailable(&error) {
+        return RepositoryError::Unavailable(Box::new(error));
+    }
+    RepositoryError::Unexpected(Box::new(error))
+}
+
+fn is_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => matches!(
+            inner.as_ref(),
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        ),
+        _ => false,
+    }
+}
+
+/// A stored row that the domain refuses: corrupt data, never the caller's fault.
+pub fn corrupt_row(table: &str, id: i64, reason: impl StdError + Send + Sync + 'static) -> RepositoryError {
+    RepositoryError::Unexpected(format!("row {id} of {table} is not valid: {reason}").into())
+}

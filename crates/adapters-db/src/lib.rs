@@ -1,0 +1,20 @@
+//! The database adapter: sea-orm implementations of the repository ports
+//! (`SeaOrmUserRepository`, `SeaOrmTodoRepository`), the connection pool set up
+//! for SQLite or PostgreSQL, and the migrations that build the schema.
+//!
+//! It may import the application's ports, the domain and sea-orm. Every `DbErr`
+//! is translated here into the ports' `RepositoryError`, so no caller ever sees
+//! the ORM; rows are turned back into domain types through their constructors.
+
+mod connection;
+mod entities;
+mod errors;
+mod health;
+mod todo_repository;
+mod user_repository;
+
+pub use connection::{DatabaseOptions, connect, migrate_down, migrate_up, migration_status};
+pub use health::SeaOrmHealthCheck;
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+pub use todo_repository::SeaOrmTodoRepository;
+pub use user_repository::SeaOrmUserRepository;

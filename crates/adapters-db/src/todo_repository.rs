@@ -1,0 +1,105 @@
+use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+};
+use todo_application::ports::{RepositoryError, TodoRepository};
+use todo_domain::{NewTodo, Page, Todo, TodoDescription, TodoFilter, TodoId, TodoTitle, UserId};
+use tracing::instrument;
+
+use crate::entities::todos;
+use crate::errors::{corrupt_row, to_repository_error};
+
+/// [`TodoRepository`] on any database sea-orm supports.
+pub struct SeaOrmTodoRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmTodoRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl TodoRepository for SeaOrmTodoRepository {
+    #[instrument(name = "db.todos.insert", skip_all)]
+    async fn insert(&self, todo: NewTodo) -> Result<Todo, RepositoryError> {
+        let row = todos::ActiveModel {
+            user_id: Set(todo.owner.get()),
+            title: Set(todo.title.as_str().to_owned()),
+            description: Set(todo.description.map(|d| d.as_str().to_owned())),
+            completed: Set(false),
+            created_at: Set(todo.created_at),
+            updated_at: Set(None),
+            ..Default::default()
+        };
+        let stored = row.insert(&self.db).await.map_err(to_repository_error)?;
+        to_todo(stored)
+    }
+
+    #[instrument(name = "db.todos.find", skip_all)]
+    async fn find(&self, id: TodoId) -> Result<Option<Todo>, RepositoryError> {
+        let row = todos::Entity::find_by_id(id.get()).one(&self.db).await.map_err(to_repository_error)?;
+        row.map(to_todo).transpose()
+    }
+
+    #[instrument(name = "db.todos.list", skip_all)]
+    async fn list(
+        &self,
+        owner: UserId,
+        filter: TodoFilter,
+        page: Page,
+    ) -> Result<Vec<Todo>, RepositoryError> {
+        let rows = todos::Entity::find()
+            .filter(todos::Column::UserId.eq(owner.get()))
+            .apply_if(filter.completed, |query, completed| {
+                query.filter(todos::Column::Completed.eq(completed))
+            })
+            .order_by_asc(todos::Column::Id)
+            .offset(u64::try_from(page.skip()).ok())
+            .limit(u64::try_from(page.limit()).ok())
+            .all(&self.db)
+            .await
+            .map_err(to_repository_error)?;
+        rows.into_iter().map(to_todo).collect()
+    }
+
+    #[instrument(name = "db.todos.update", skip_all)]
+    async fn update(&self, todo: &Todo) -> Result<(), RepositoryError> {
+        let result = todos::Entity::update_many()
+            .col_expr(todos::Column::Title, Expr::value(todo.title.as_str()))
+            .col_expr(todos::Column::Description, Expr::value(todo.description.as_ref().map(|d| d.as_str())))
+            .col_expr(todos::Column::Completed, Expr::value(todo.completed))
+            .col_expr(todos::Column::UpdatedAt, Expr::value(todo.updated_at))
+            .filter(todos::Column::Id.eq(todo.id.get()))
+            .exec(&self.db)
+            .await
+            .map_err(to_repository_error)?;
+        if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
+    }
+
+    #[instrument(name = "db.todos.delete", skip_all)]
+    async fn delete(&self, id: TodoId) -> Result<(), RepositoryError> {
+        let result =
+            todos::Entity::delete_by_id(id.get()).exec(&self.db).await.map_err(to_repository_error)?;
+        if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
+    }
+}
+
+/// A row back into a domain todo, through the value objects' constructors.
+fn to_todo(row: todos::Model) -> Result<Todo, RepositoryError> {
+    let id = row.id;
+    let corrupt =
+        |error: &dyn std::fmt::Display| corrupt_row("todos", id, std::io::Error::other(error.to_string()));
+    Ok(Todo {
+        id: TodoId::new(id).map_err(|e| corrupt(&e))?,
+        owner: UserId::new(row.user_id).map_err(|e| corrupt(&e))?,
+        title: TodoTitle::parse(row.title).map_err(|e| corrupt(&e))?,
+        description: row.description.map(TodoDescription::parse).transpose().map_err(|e| corrupt(&e))?,
+        completed: row.completed,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}

@@ -1,0 +1,74 @@
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use todo_application::ports::{RepositoryError, UserRepository};
+use todo_domain::{EmailAddress, NewUser, PasswordHash, User, UserId, Username};
+use tracing::instrument;
+
+use crate::entities::users;
+use crate::errors::{corrupt_row, to_repository_error};
+
+/// [`UserRepository`] on any database sea-orm supports.
+pub struct SeaOrmUserRepository {
+    db: DatabaseConnection,
+}
+
+impl SeaOrmUserRepository {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    async fn find_one(&self, query: sea_orm::Select<users::Entity>) -> Result<Option<User>, RepositoryError> {
+        let row = query.one(&self.db).await.map_err(to_repository_error)?;
+        row.map(to_user).transpose()
+    }
+}
+
+#[async_trait]
+impl UserRepository for SeaOrmUserRepository {
+    #[instrument(name = "db.users.insert", skip_all)]
+    async fn insert(&self, user: NewUser) -> Result<User, RepositoryError> {
+        let row = users::ActiveModel {
+            username: Set(user.username.as_str().to_owned()),
+            email: Set(user.email.as_str().to_owned()),
+            password_hash: Set(user.password_hash.as_str().to_owned()),
+            is_active: Set(true),
+            created_at: Set(user.created_at),
+            ..Default::default()
+        };
+        let stored = row.insert(&self.db).await.map_err(to_repository_error)?;
+        to_user(stored)
+    }
+
+    #[instrument(name = "db.users.find_by_id", skip_all)]
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, RepositoryError> {
+        self.find_one(users::Entity::find_by_id(id.get())).await
+    }
+
+    #[instrument(name = "db.users.find_by_username", skip_all)]
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, RepositoryError> {
+        self.find_one(users::Entity::find().filter(users::Column::Username.eq(username.as_str()))).await
+    }
+
+    #[instrument(name = "db.users.find_by_email", skip_all)]
+    async fn find_by_email(&self, email: &EmailAddress) -> Result<Option<User>, RepositoryError> {
+        // Written as lower(email) so that the unique index on that expression serves it.
+        let lower_email = Expr::expr(Func::lower(Expr::col(users::Column::Email)));
+        self.find_one(users::Entity::find().filter(lower_email.eq(email.as_str()))).await
+    }
+}
+
+/// A row back into a domain user, through the value objects' constructors.
+fn to_user(row: users::Model) -> Result<User, RepositoryError> {
+    let id = row.id;
+    Ok(User {
+        id: UserId::new(id).map_err(|e| corrupt_row("users", id, e))?,
+        username: Username::parse(row.username).map_err(|e| corrupt_row("users", id, e))?,
+        email: EmailAddress::parse(row.email).map_err(|e| corrupt_row("users", id, e))?,
+        password_hash: PasswordHash::new(row.password_hash),
+        is_active: row.is_active,
+        created_at: row.created_at,
+    })
+}

@@ -1,0 +1,23 @@
+//! The HTTP schemas, named as in the API: what clients send (`UserCreate`,
+//! `TodoCreate`, ...) with their garde rules, and what they receive
+//! (`UserResponse`, `TodoResponse`, ...). Each request DTO converts itself into
+//! domain values through the domain's constructors.
+//!
+//! Every request field is an `Option` so that a missing field is a validation
+//! problem reported with the others, not a parse failure that hides them.
+
+mod auth;
+mod todos;
+mod users;
+
+pub use auth::{Token, TokenForm};
+pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
+pub use users::{UserCreate, UserResponse};
+
+use chrono::SecondsFormat;
+use todo_domain::Timestamp;
+
+/// `2026-11-21T10:15:30.123456Z`: RFC 3339, UTC, microseconds.
+fn rfc3339(timestamp: Timestamp) -> String {
+    timestamp.to_rfc3339_opts(SecondsFormat::Micros, true)
+}

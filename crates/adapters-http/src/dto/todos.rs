@@ -1,0 +1,146 @@
+use garde::Validate;
+use serde::{Deserialize, Serialize};
+use todo_domain::{
+    DESCRIPTION_MAX_CHARS, LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, Page, TITLE_MAX_CHARS, TITLE_MIN_CHARS, Todo,
+    TodoChanges, TodoDescription, TodoFilter, TodoReplacement, TodoTitle,
+};
+
+use super::rfc3339;
+use crate::validation::ValidationErrors;
+use crate::validation::decode::{bool_from_text, int_from_text, non_null, nullable};
+use crate::validation::domain::at;
+use crate::validation::garde_rules::parses_as;
+
+/// `POST /todos/` body.
+#[derive(Deserialize, Validate)]
+pub struct TodoCreate {
+    #[serde(default, deserialize_with = "non_null")]
+    #[garde(required, length(chars, min = TITLE_MIN_CHARS, max = TITLE_MAX_CHARS), custom(title_rule))]
+    pub title: Option<String>,
+    /// Absent and `null` both mean no description.
+    #[serde(default)]
+    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS))]
+    pub description: Option<String>,
+}
+
+/// `PATCH /todos/{todo_id}` body: only the fields present change.
+#[derive(Deserialize, Validate)]
+pub struct TodoUpdate {
+    #[serde(default, deserialize_with = "non_null")]
+    #[garde(length(chars, min = TITLE_MIN_CHARS, max = TITLE_MAX_CHARS), custom(title_rule))]
+    pub title: Option<String>,
+    /// `null` clears the description.
+    #[serde(default, deserialize_with = "nullable")]
+    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS))]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[garde(skip)]
+    pub completed: Option<bool>,
+}
+
+/// `PUT /todos/{todo_id}` body: every field is replaced.
+#[derive(Deserialize, Validate)]
+pub struct TodoReplace {
+    #[serde(default, deserialize_with = "non_null")]
+    #[garde(required, length(chars, min = TITLE_MIN_CHARS, max = TITLE_MAX_CHARS), custom(title_rule))]
+    pub title: Option<String>,
+    /// Absent and `null` both clear the description.
+    #[serde(default)]
+    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS))]
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "non_null")]
+    #[garde(required)]
+    pub completed: Option<bool>,
+}
+
+/// `GET /todos/` query string.
+#[derive(Deserialize, Validate)]
+pub struct TodoListQuery {
+    #[serde(default, deserialize_with = "int_from_text")]
+    #[garde(range(min = 0))]
+    pub skip: Option<i64>,
+    #[serde(default, deserialize_with = "int_from_text")]
+    #[garde(range(min = LIMIT_MIN, max = LIMIT_MAX))]
+    pub limit: Option<i64>,
+    #[serde(default, deserialize_with = "bool_from_text")]
+    #[garde(skip)]
+    pub completed: Option<bool>,
+}
+
+fn title_rule(value: &Option<String>, _: &()) -> garde::Result {
+    parses_as(value, TodoTitle::parse)
+}
+
+fn description(raw: Option<String>) -> Result<Option<TodoDescription>, ValidationErrors> {
+    raw.map(TodoDescription::parse).transpose().map_err(at("body", "description"))
+}
+
+impl TodoCreate {
+    /// # Errors
+    /// The first field the domain refuses.
+    pub fn into_domain(self) -> Result<(TodoTitle, Option<TodoDescription>), ValidationErrors> {
+        let title = TodoTitle::parse(self.title.unwrap_or_default()).map_err(at("body", "title"))?;
+        Ok((title, description(self.description)?))
+    }
+}
+
+impl TodoUpdate {
+    /// # Errors
+    /// The first field the domain refuses.
+    pub fn into_domain(self) -> Result<TodoChanges, ValidationErrors> {
+        Ok(TodoChanges {
+            title: self.title.map(TodoTitle::parse).transpose().map_err(at("body", "title"))?,
+            description: self.description.map(description).transpose()?,
+            completed: self.completed,
+        })
+    }
+}
+
+impl TodoReplace {
+    /// # Errors
+    /// The first field the domain refuses.
+    pub fn into_domain(self) -> Result<TodoReplacement, ValidationErrors> {
+        Ok(TodoReplacement {
+            title: TodoTitle::parse(self.title.unwrap_or_default()).map_err(at("body", "title"))?,
+            description: description(self.description)?,
+            completed: self.completed.unwrap_or_default(),
+        })
+    }
+}
+
+impl TodoListQuery {
+    /// # Errors
+    /// When the domain refuses the page.
+    pub fn into_domain(self) -> Result<(TodoFilter, Page), ValidationErrors> {
+        let (skip, limit) = (self.skip.unwrap_or(0), self.limit.unwrap_or(LIMIT_DEFAULT));
+        let field = if skip < 0 { "skip" } else { "limit" };
+        let page = Page::new(skip, limit).map_err(at("query", field))?;
+        Ok((TodoFilter { completed: self.completed }, page))
+    }
+}
+
+/// A todo as clients see it.
+#[derive(Debug, Serialize)]
+pub struct TodoResponse {
+    pub id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub completed: bool,
+    pub created_at: String,
+    pub updated_at: Option<String>,
+    pub user_id: i64,
+}
+
+impl From<Todo> for TodoResponse {
+    fn from(todo: Todo) -> Self {
+        Self {
+            id: todo.id.get(),
+            title: todo.title.as_str().to_owned(),
+            description: todo.description.map(|d| d.as_str().to_owned()),
+            completed: todo.completed,
+            created_at: rfc3339(todo.created_at),
+            updated_at: todo.updated_at.map(rfc3339),
+            user_id: todo.owner.get(),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Every way a request can fail, and the one place that decides what the client
+//! sees for each: a status, a `{"detail": ...}` body and, for 401, the
+//! `WWW-Authenticate: Bearer` header. Read this file to learn the whole
+//! error-to-HTTP mapping of the service.
+
+use std::error::Error as StdError;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::{HttpResponse, ResponseError};
+use todo_application::ports::{HashError, RepositoryError, TokenError};
+use todo_application::use_cases::{
+    AuthenticateError, CheckReadinessError, CreateTodoError, DeleteTodoError, GetTodoError, ListTodosError,
+    LogInError, RegisterUserError, ReplaceTodoError, UpdateTodoError,
+};
+
+use crate::validation::ValidationErrors;
+
+type Cause = Box<dyn StdError + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 422 with the list of every problem found.
+    #[error("request validation failed")]
+    Validation(ValidationErrors),
+    /// 401: no `Authorization: Bearer` header at all.
+    #[error("not authenticated")]
+    NotAuthenticated,
+    /// 401: a bearer token that is forged, expired, malformed or of a deleted user.
+    #[error("could not validate credentials")]
+    InvalidToken,
+    /// 401 at log-in; the same answer for an unknown user and a wrong password.
+    #[error("incorrect username or password")]
+    IncorrectLogin,
+    /// 400 with a fixed message.
+    #[error("{0}")]
+    BadRequest(&'static str),
+    /// 404 with a fixed message.
+    #[error("{0}")]
+    NotFound(&'static str),
+    /// 413: the body is over the configured limit.
+    #[error("request body larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 503: a dependency is down or overloaded; worth retrying.
+    #[error("service unavailable")]
+    Unavailable(#[source] Cause),
+    /// 500: a bug or an unexpected failure. The cause is logged, never shown.
+    #[error("internal error")]
+    Internal(#[source] Cause),
+}
+
+pub const TODO_NOT_FOUND: &str = "Todo not found";
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotAuthenticated | Self::InvalidToken | Self::IncorrectLogin => StatusCode::UNAUTHORIZED,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        let detail = match self {
+            Self::Validation(errors) => return response.json(Detail { detail: errors.violations() }),
+            Self::NotAuthenticated => "Not authenticated".to_owned(),
+            Self::InvalidToken => "Could not validate credentials".to_owned(),
+            Self::IncorrectLogin => "Incorrect username or password".to_owned(),
+            Self::BadRequest(message) | Self::NotFound(message) => (*message).to_owned(),
+            Self::PayloadTooLarge { limit } => {
+                format!("Request body is larger than the limit of {limit} bytes")
+            }
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %chain(cause.as_ref()), "dependency unavailable");
+                response.insert_header((RETRY_AFTER, HeaderValue::from_static("1")));
+                "Service temporarily unavailable".to_owned()
+            }
+            Self::Internal(cause) => {
+                tracing::error!(error = %chain(cause.as_ref()), "request failed");
+                "Internal Server Error".to_owned()
+            }
+        };
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            response.insert_header((WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.json(Detail { detail })
+    }
+}
+
+/// The body of every error: `{"detail": ...}`, fields in declaration order.
+#[derive(serde::Serialize)]
+struct Detail<T> {
+    detail: T,
+}
+
+/// An error and all its sources, for the log: "a: b: c".
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::Validation(errors)
+    }
+}
+
+impl From<RepositoryError> for ApiError {
+    fn from(error: RepositoryError) -> Self {
+        match error {
+            RepositoryError::Unavailable(_) => Self::Unavailable(Box::new(error)),
+            other => Self::Internal(Box::new(other)),
+        }
+    }
+}
+
+impl From<HashError> for ApiError {
+    fn from(error: HashError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        Self::Internal(Box::new(error))
+    }
+}
+
+impl From<RegisterUserError> for ApiError {
+    fn from(error: RegisterUserError) -> Self {
+        match error {
+            RegisterUserError::UsernameTaken => Self::BadRequest("Username already registered"),
+            RegisterUserError::EmailTaken => Self::BadRequest("Email already registered"),
+            RegisterUserError::Hashing(error) => error.into(),
+            RegisterUserError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<LogInError> for ApiError {
+    fn from(error: LogInError) -> Self {
+        match error {
+            LogInError::InvalidCredentials => Self::IncorrectLogin,
+            LogInError::Inactive => Self::BadRequest("Inactive user"),
+            LogInError::Hashing(error) => error.into(),
+            LogInError::Token(error) => error.into(),
+            LogInError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<AuthenticateError> for ApiError {
+    fn from(error: AuthenticateError) -> Self {
+        match error {
+            AuthenticateError::InvalidToken | AuthenticateError::UnknownUser => Self::InvalidToken,
+            AuthenticateError::Inactive => Self::BadRequest("Inactive user"),
+            AuthenticateError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<CheckReadinessError> for ApiError {
+    fn from(error: CheckReadinessError) -> Self {
+        match error {
+            CheckReadinessError::DatabaseUnavailable(_) => Self::Unavailable(Box::new(error)),
+        }
+    }
+}
+
+impl From<CreateTodoError> for ApiError {
+    fn from(error: CreateTodoError) -> Self {
+        match error {
+            CreateTodoError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ListTodosError> for ApiError {
+    fn from(error: ListTodosError) -> Self {
+        match error {
+            ListTodosError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<GetTodoError> for ApiError {
+    fn from(error: GetTodoError) -> Self {
+        match error {
+            GetTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            GetTodoError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<UpdateTodoError> for ApiError {
+    fn from(error: UpdateTodoError) -> Self {
+        match error {
+            UpdateTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            UpdateTodoError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ReplaceTodoError> for ApiError {
+    fn from(error: ReplaceTodoError) -> Self {
+        match error {
+            ReplaceTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            ReplaceTodoError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<DeleteTodoError> for ApiError {
+    fn from(error: DeleteTodoError) -> Self {
+        match error {
+            DeleteTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            DeleteTodoError::Repository(error) => error.into(),
+        }
+    }
+}

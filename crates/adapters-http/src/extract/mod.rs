@@ -1,0 +1,34 @@
+//! Extractors: how a handler receives an authenticated user and validated input.
+//!
+//! Only [`CurrentUser`] fails extraction. The input extractors are taken by the
+//! handlers as `Result<_, ApiError>`, so that authentication always answers
+//! first and the problems of the path and of the body are reported together.
+
+mod auth;
+mod body;
+mod form;
+mod json;
+mod path;
+mod query;
+
+pub use auth::CurrentUser;
+pub use body::BodyLimit;
+pub use form::ValidForm;
+pub use json::ValidJson;
+pub use path::TodoIdPath;
+pub use query::ValidQuery;
+
+use crate::errors::ApiError;
+
+/// Both inputs, or every validation problem of both; another kind of error
+/// (such as 413) wins over validation problems.
+pub fn both<A, B>(a: Result<A, ApiError>, b: Result<B, ApiError>) -> Result<(A, B), ApiError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(ApiError::Validation(mut first)), Err(ApiError::Validation(second))) => {
+            first.merge(second);
+            Err(ApiError::Validation(first))
+        }
+        (Err(ApiError::Validation(_)), Err(other)) | (Err(other), _) | (_, Err(other)) => Err(other),
+    }
+}

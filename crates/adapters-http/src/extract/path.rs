@@ -1,0 +1,76 @@
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use serde_json::Value;
+use todo_domain::TodoId;
+
+use crate::errors::{ApiError, TODO_NOT_FOUND};
+use crate::validation::{Rule, ValidationErrors, Violation};
+
+/// The `{todo_id}` path segment as a [`TodoId`]: 422 `int_parsing` when it is not
+/// an integer, `greater_than` when it is not positive, and 404 when it is too large
+/// to be any todo's id.
+pub struct TodoIdPath(pub TodoId);
+
+impl FromRequest for TodoIdPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse(req.match_info().get("todo_id").unwrap_or_default()).map(TodoIdPath))
+    }
+}
+
+fn parse(text: &str) -> Result<TodoId, ApiError> {
+    let invalid = |rule| {
+        ApiError::Validation(ValidationErrors::one(Violation::new(
+            rule,
+            "path",
+            Some("todo_id"),
+            Some(Value::String(text.to_owned())),
+        )))
+    };
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid(Rule::int_parsing()));
+    }
+    match text.parse::<i64>() {
+        Ok(raw) => TodoId::new(raw).map_err(|_| invalid(Rule::greater_than(0))),
+        Err(_) if text.starts_with('-') => Err(invalid(Rule::greater_than(0))),
+        Err(_) => Err(ApiError::NotFound(TODO_NOT_FOUND)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> String {
+        match parse(text) {
+            Ok(id) => format!("id {id}"),
+            Err(ApiError::Validation(errors)) => errors.violations()[0].kind.clone(),
+            Err(other) => other.to_string(),
+        }
+    }
+
+    #[test]
+    fn todo_ids_in_paths_are_checked_at_every_boundary() {
+        let cases = [
+            ("1", "id 1"),
+            ("+7", "id 7"),
+            ("9223372036854775807", "id 9223372036854775807"),
+            ("9223372036854775808", "Todo not found"),
+            ("0", "greater_than"),
+            ("-5", "greater_than"),
+            ("-99999999999999999999", "greater_than"),
+            ("abc", "int_parsing"),
+            ("1.5", "int_parsing"),
+            ("", "int_parsing"),
+            ("-", "int_parsing"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(kind(text), expected, "{text:?}");
+        }
+    }
+}

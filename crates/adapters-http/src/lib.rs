@@ -1,0 +1,57 @@
+//! The HTTP adapter: actix-web routes, request and response DTOs, extractors,
+//! validation in FastAPI's 422 format, middleware, and the single mapping of
+//! application errors to HTTP answers ([`errors`]).
+//!
+//! It may import the application's use cases and ports, the domain, and HTTP
+//! crates (actix-web, garde, serde). It never sees the database or the crypto
+//! crates: it holds use cases, built elsewhere, in [`AppState`].
+
+mod cors;
+mod dto;
+pub mod errors;
+mod extract;
+mod middleware;
+mod routes;
+mod state;
+pub mod validation;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, web};
+
+pub use cors::CorsPolicy;
+pub use extract::BodyLimit;
+pub use state::AppState;
+
+/// How the HTTP layer behaves, as plain values from the configuration.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub body_limit: BodyLimit,
+    pub cors: CorsPolicy,
+}
+
+/// The whole application: routes, fallbacks and middleware around shared state.
+/// Called once per worker by the server; everything expensive lives in `state`.
+pub fn app(
+    state: web::Data<AppState>,
+    options: HttpOptions,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(options.body_limit)
+        .configure(routes::configure)
+        .default_service(web::to(middleware::not_found))
+        .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, middleware::method_not_allowed))
+        .wrap(options.cors.middleware())
+        .wrap(from_fn(middleware::request_context))
+}

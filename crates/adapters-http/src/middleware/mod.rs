@@ -1,0 +1,7 @@
+//! Cross-cutting behaviour around every request.
+
+mod fallback;
+mod request_context;
+
+pub use fallback::{method_not_allowed, not_found};
+pub use request_context::{REQUEST_ID, request_context};

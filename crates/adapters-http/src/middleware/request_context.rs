@@ -1,0 +1,69 @@
+//! One span and one log line per request, and the `X-Request-ID` and
+//! `X-Process-Time` headers on every response, errors included.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+const PROCESS_TIME: HeaderName = HeaderName::from_static("x-process-time");
+
+/// Wraps the whole request: picks its id, runs it inside a span carrying that id,
+/// then stamps the response and logs method, path, status and latency.
+pub async fn request_context<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<B>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let result = next.call(req).instrument(span.clone()).await;
+
+    let elapsed = started.elapsed();
+    let stamp = |headers: &mut HeaderMap| {
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            headers.insert(REQUEST_ID, value);
+        }
+        if let Ok(value) = HeaderValue::from_str(&format!("{:.6}", elapsed.as_secs_f64())) {
+            headers.insert(PROCESS_TIME, value);
+        }
+    };
+    let log = |status: StatusCode| {
+        let latency_ms = elapsed.as_secs_f64() * 1000.0;
+        span.in_scope(|| tracing::info!(status = status.as_u16(), latency_ms, "request completed"));
+    };
+    match result {
+        Ok(mut response) => {
+            stamp(response.headers_mut());
+            log(response.status());
+            Ok(response)
+        }
+        // An error that no inner layer turned into a response: stamp the response it renders.
+        Err(error) => {
+            let mut response = error.error_response();
+            stamp(response.headers_mut());
+            log(response.status());
+            Err(InternalError::from_response(error, response).into())
+        }
+    }
+}
+
+/// The client's request id when it is sane: 1 to 128 characters of letters,
+/// digits and `-_.:`, so that it can go into logs and headers unescaped.
+fn incoming_id(req: &ServiceRequest) -> Option<String> {
+    let id = req.headers().get(REQUEST_ID)?.to_str().ok()?;
+    let sane = (1..=128).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    sane.then(|| id.to_owned())
+}

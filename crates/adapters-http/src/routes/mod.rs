@@ -1,0 +1,22 @@
+//! The routes, one file per resource. Handlers stay thin: extract validated
+//! input, convert it to domain values, run one use case, shape the response.
+
+mod auth;
+mod health;
+mod todos;
+mod users;
+
+use actix_web::{Route, guard, web};
+
+/// Registers every route of the API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    auth::configure(cfg);
+    users::configure(cfg);
+    todos::configure(cfg);
+}
+
+/// A route for `GET` that also answers `HEAD`, as every readable resource should.
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}

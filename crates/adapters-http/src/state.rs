@@ -1,0 +1,21 @@
+//! Everything the handlers need, built once by the bootstrap crate and shared by
+//! every worker through `web::Data`.
+
+use todo_application::use_cases::{
+    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListTodos, LogIn, RegisterUser,
+    ReplaceTodo, UpdateTodo,
+};
+
+/// The use cases, ready to run. Handlers hold no other state.
+pub struct AppState {
+    pub register_user: RegisterUser,
+    pub log_in: LogIn,
+    pub authenticate: Authenticate,
+    pub check_readiness: CheckReadiness,
+    pub create_todo: CreateTodo,
+    pub list_todos: ListTodos,
+    pub get_todo: GetTodo,
+    pub update_todo: UpdateTodo,
+    pub replace_todo: ReplaceTodo,
+    pub delete_todo: DeleteTodo,
+}

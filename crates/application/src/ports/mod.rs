@@ -1,0 +1,31 @@
+//! Ports: the capabilities the use cases need, as traits. Each documents the
+//! errors it may return; adapters translate their technology's errors into them.
+
+mod clock;
+mod health_check;
+mod password_hasher;
+mod repository_error;
+mod todo_repository;
+mod token_service;
+mod user_repository;
+
+pub use clock::Clock;
+pub use health_check::{HealthCheck, HealthCheckError};
+pub use password_hasher::{HashError, PasswordHasher};
+pub use repository_error::{RepositoryError, UniqueKey};
+pub use todo_repository::TodoRepository;
+pub use token_service::{AccessToken, TokenError, TokenService};
+pub use user_repository::UserRepository;
+
+#[cfg(any(test, feature = "mocks"))]
+pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use health_check::MockHealthCheck;
+#[cfg(any(test, feature = "mocks"))]
+pub use password_hasher::MockPasswordHasher;
+#[cfg(any(test, feature = "mocks"))]
+pub use todo_repository::MockTodoRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use token_service::MockTokenService;
+#[cfg(any(test, feature = "mocks"))]
+pub use user_repository::MockUserRepository;

@@ -1,0 +1,25 @@
+use async_trait::async_trait;
+use todo_domain::{NewTodo, Page, Todo, TodoFilter, TodoId, UserId};
+
+use super::RepositoryError;
+
+/// Storage of todos. It knows nothing of ownership rules: the use cases check
+/// who owns what before they read or change a todo on someone's behalf.
+///
+/// # Errors
+/// Every method may return [`RepositoryError::Unavailable`] or
+/// [`RepositoryError::Unexpected`]. `update` and `delete` return
+/// [`RepositoryError::NotFound`] when the todo no longer exists; `find` returns
+/// `Ok(None)` for a todo that does not exist.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TodoRepository: Send + Sync {
+    async fn insert(&self, todo: NewTodo) -> Result<Todo, RepositoryError>;
+    async fn find(&self, id: TodoId) -> Result<Option<Todo>, RepositoryError>;
+    /// One page of an owner's todos that pass the filter, in ascending id order.
+    async fn list(&self, owner: UserId, filter: TodoFilter, page: Page)
+    -> Result<Vec<Todo>, RepositoryError>;
+    /// Stores every field of `todo` under its id.
+    async fn update(&self, todo: &Todo) -> Result<(), RepositoryError>;
+    async fn delete(&self, id: TodoId) -> Result<(), RepositoryError>;
+}

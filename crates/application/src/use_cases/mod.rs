@@ -1,0 +1,42 @@
+//! The use cases, one per file. Each is built with `new` from the ports it uses
+//! and does its work in `execute`; each has its own error enum, so that adding a
+//! failure mode breaks the build wherever it must be handled.
+
+mod authenticate;
+mod check_readiness;
+mod create_todo;
+mod delete_todo;
+mod get_todo;
+mod list_todos;
+mod log_in;
+mod register_user;
+mod replace_todo;
+mod update_todo;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use authenticate::{Authenticate, AuthenticateError};
+pub use check_readiness::{CheckReadiness, CheckReadinessError};
+pub use create_todo::{CreateTodo, CreateTodoError};
+pub use delete_todo::{DeleteTodo, DeleteTodoError};
+pub use get_todo::{GetTodo, GetTodoError};
+pub use list_todos::{ListTodos, ListTodosError};
+pub use log_in::{LogIn, LogInError};
+pub use register_user::{RegisterUser, RegisterUserError};
+pub use replace_todo::{ReplaceTodo, ReplaceTodoError};
+pub use update_todo::{UpdateTodo, UpdateTodoError};
+
+use todo_domain::{Todo, TodoId, UserId};
+
+use crate::ports::{RepositoryError, TodoRepository};
+
+/// The todo `id` if `owner` owns it. Someone else's todo is indistinguishable
+/// from a missing one, so that ids reveal nothing about other users.
+async fn find_owned(
+    todos: &dyn TodoRepository,
+    owner: UserId,
+    id: TodoId,
+) -> Result<Option<Todo>, RepositoryError> {
+    Ok(todos.find(id).await?.filter(|todo| todo.is_owned_by(owner)))
+}

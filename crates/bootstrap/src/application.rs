@@ -1,0 +1,82 @@
+//! The running service: database, migrations, wiring and the HTTP server, built
+//! the same way by `main` and by the black-box tests.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{HttpServer, web};
+use todo_adapters_db::{DatabaseConnection, DatabaseOptions, connect, migrate_up};
+use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions};
+
+use crate::settings::{Environment, Settings};
+use crate::wiring;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Checks the settings, connects, migrates (unless told not to), wires the
+    /// use cases and binds the listener. Port 0 picks a free port.
+    ///
+    /// # Errors
+    /// Refused settings, an unreachable database, a failed migration, a port in use.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        settings.check()?;
+        let db = connect(&database_options(&settings)).await?;
+        if settings.database.migrate_on_start {
+            migrate_up(&db).await?;
+        }
+        let state = web::Data::new(wiring::app_state(&settings, &db)?);
+        let options =
+            HttpOptions { body_limit: BodyLimit(settings.server.body_limit_bytes), cors: cors(&settings) };
+
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || todo_adapters_http::app(state.clone(), options.clone()))
+            .listen(listener)?
+            .shutdown_timeout(settings.server.shutdown_timeout_seconds);
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Self { port, server: server.run(), db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C: then the listener closes, in-flight
+    /// requests get the shutdown timeout to finish, and the pool is closed.
+    ///
+    /// # Errors
+    /// When the server fails.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await?;
+        tracing::info!("server stopped; closing the database pool");
+        if let Err(error) = self.db.close().await {
+            tracing::warn!(%error, "closing the database pool failed");
+        }
+        Ok(())
+    }
+}
+
+pub fn database_options(settings: &Settings) -> DatabaseOptions {
+    DatabaseOptions {
+        url: settings.database.url.clone(),
+        max_connections: settings.database.max_connections,
+        acquire_timeout: settings.database.acquire_timeout(),
+    }
+}
+
+/// Unset origins mean any in development and none in production.
+fn cors(settings: &Settings) -> CorsPolicy {
+    match (&settings.cors.allowed_origins, settings.environment) {
+        (Some(origins), _) if origins.iter().any(|o| o == "*") => CorsPolicy::AnyOrigin,
+        (Some(origins), _) => CorsPolicy::Origins(origins.clone()),
+        (None, Environment::Development) => CorsPolicy::AnyOrigin,
+        (None, Environment::Production) => CorsPolicy::Origins(Vec::new()),
+    }
+}

@@ -1,0 +1,69 @@
+//! `todo-api`: serves the API (the default), runs migrations, prints the OpenAPI
+//! document. Configuration comes from defaults, `config/<environment>.toml` and
+//! `APP_...` variables; see the README.
+
+use clap::{Parser, Subcommand};
+use todo_adapters_db::{connect, migrate_down, migrate_up, migration_status};
+use todo_bootstrap::{Application, Settings, database_options, telemetry};
+
+#[derive(Parser)]
+#[command(name = "todo-api", version, about = "The Todo API service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending migrations (unless configured not to) and serve HTTP. The default.
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the most recent migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List every migration and whether it is applied.
+    Status,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    telemetry::init(&settings.log)?;
+
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let (host, environment) = (settings.server.host.clone(), settings.environment);
+            let application = Application::build(settings).await?;
+            tracing::info!(?environment, "listening on http://{host}:{}", application.port());
+            application.run_until_stopped().await?;
+        }
+        Command::Migrate { action } => {
+            let db = connect(&database_options(&settings)).await?;
+            match action {
+                MigrateAction::Up => migrate_up(&db).await?,
+                MigrateAction::Down { steps } => migrate_down(&db, steps).await?,
+                MigrateAction::Status => {
+                    for (name, applied) in migration_status(&db).await? {
+                        println!("{} {name}", if applied { "applied" } else { "pending" });
+                    }
+                }
+            }
+            db.close().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Configuration in three layers: the built-in defaults (`defaults.toml`), then
+//! `config/<environment>.toml` if present, then `APP_...` environment variables
+//! with `__` between levels (`APP_DATABASE__URL`). The environment is chosen by
+//! `APP_ENVIRONMENT`. This is the only code that reads the process environment.
+
+use std::fmt;
+use std::time::Duration;
+
+use config::{Config, ConfigError, Environment as EnvSource, File, FileFormat};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("defaults.toml");
+const DEVELOPMENT_SECRET: &str = "development-only-secret-change-me-in-production";
+const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub environment: Environment,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+    pub cors: CorsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub body_limit_bytes: usize,
+    pub shutdown_timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+    pub migrate_on_start: bool,
+}
+
+/// Holds the signing secret, so its `Debug` is written by hand to hide it.
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    #[serde(deserialize_with = "secret")]
+    pub secret: SecretString,
+    pub token_ttl_minutes: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorsSettings {
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+/// A configuration that parses but must not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Load(#[from] ConfigError),
+    #[error(
+        "APP_AUTH__SECRET must be set in production (at least {MIN_SECRET_BYTES} bytes, not the development default)"
+    )]
+    DefaultSecret,
+    #[error("APP_AUTH__SECRET is {0} bytes long; at least {MIN_SECRET_BYTES} are required in production")]
+    ShortSecret(usize),
+    #[error("auth.token_ttl_minutes must be at least 1, got {0}")]
+    TokenTtl(i64),
+    #[error("cors.allowed_origins may not contain \"*\" in production: list the origins")]
+    AnyOriginInProduction,
+}
+
+impl Settings {
+    /// The settings of this process: defaults, file, environment variables.
+    ///
+    /// # Errors
+    /// When a layer cannot be read or a value has the wrong type.
+    pub fn load() -> Result<Self, SettingsError> {
+        let environment = std::env::var("APP_ENVIRONMENT").unwrap_or_else(|_| "development".to_owned());
+        let settings: Self = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::with_name(&format!("config/{environment}")).required(false))
+            .add_source(
+                EnvSource::with_prefix("APP")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("cors.allowed_origins"),
+            )
+            .build()?
+            .try_deserialize()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone, for tests and tools that set the rest themselves.
+    ///
+    /// # Errors
+    /// Never for the shipped defaults; kept fallible as `load` is.
+    pub fn defaults() -> Result<Self, SettingsError> {
+        Ok(Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .build()?
+            .try_deserialize()?)
+    }
+
+    /// Refuses what must never run: in production, a missing, short or default
+    /// secret, or CORS open to any origin.
+    ///
+    /// # Errors
+    /// The first problem found.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        if self.auth.token_ttl_minutes < 1 {
+            return Err(SettingsError::TokenTtl(self.auth.token_ttl_minutes));
+        }
+        if self.environment == Environment::Production {
+            let secret = self.auth.secret.expose_secret();
+            if secret.is_empty() || secret == DEVELOPMENT_SECRET {
+                return Err(SettingsError::DefaultSecret);
+            }
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(SettingsError::ShortSecret(secret.len()));
+            }
+            if self.cors.allowed_origins.iter().flatten().any(|origin| origin == "*") {
+                return Err(SettingsError::AnyOriginInProduction);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads a secret without ever holding it in a type that can be printed.
+fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<SecretString, D::Error> {
+    String::deserialize(deserializer).map(SecretString::from)
+}
+
+impl DatabaseSettings {
+    pub fn acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.acquire_timeout_ms)
+    }
+}
+
+impl fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("secret", &"[REDACTED]")
+            .field("token_ttl_minutes", &self.token_ttl_minutes)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn production_with_secret(secret: &str) -> Settings {
+        let mut settings = Settings::defaults().unwrap();
+        settings.environment = Environment::Production;
+        settings.auth.secret = secret.into();
+        settings
+    }
+
+    #[test]
+    fn the_defaults_describe_a_development_service_on_sqlite() {
+        let settings = Settings::defaults().unwrap();
+        assert_eq!(settings.environment, Environment::Development);
+        assert_eq!((settings.server.host.as_str(), settings.server.port), ("127.0.0.1", 8000));
+        assert_eq!(settings.database.url, "sqlite://todo.db");
+        assert_eq!(settings.server.body_limit_bytes, 1024 * 1024);
+        assert_eq!(settings.auth.token_ttl_minutes, 30);
+        assert!(settings.check().is_ok());
+    }
+
+    #[test]
+    fn production_refuses_a_default_empty_or_short_secret() {
+        assert!(matches!(
+            production_with_secret(DEVELOPMENT_SECRET).check(),
+            Err(SettingsError::DefaultSecret)
+        ));
+        assert!(matches!(production_with_secret("").check(), Err(SettingsError::DefaultSecret)));
+        assert!(matches!(
+            production_with_secret(&"x".repeat(31)).check(),
+            Err(SettingsError::ShortSecret(31))
+        ));
+        assert!(production_with_secret(&"x".repeat(32)).check().is_ok());
+    }
+
+    #[test]
+    fn production_refuses_cors_open_to_any_origin() {
+        let mut settings = production_with_secret(&"x".repeat(40));
+        settings.cors.allowed_origins = Some(vec!["*".into()]);
+        assert!(matches!(settings.check(), Err(SettingsError::AnyOriginInProduction)));
+    }
+
+    #[test]
+    fn the_secret_never_appears_in_debug_output() {
+        let settings = production_with_secret("a very secret signing key of some length");
+        assert!(!format!("{settings:?}").contains("very secret"));
+    }
+}

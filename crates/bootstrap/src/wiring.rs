@@ -1,0 +1,55 @@
+//! Constructor injection, in one place: adapters are built from settings, use
+//! cases from adapters, and the HTTP state from use cases. Reading this file
+//! tells which implementation stands behind every port.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use todo_adapters_auth::{Argon2PasswordHasher, HashingParams, JwtSettings, JwtTokenService, SystemClock};
+use todo_adapters_db::{DatabaseConnection, SeaOrmHealthCheck, SeaOrmTodoRepository, SeaOrmUserRepository};
+use todo_adapters_http::AppState;
+use todo_application::ports::{
+    Clock, HealthCheck, PasswordHasher, TodoRepository, TokenService, UserRepository,
+};
+use todo_application::use_cases::{
+    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListTodos, LogIn, RegisterUser,
+    ReplaceTodo, UpdateTodo,
+};
+
+use crate::settings::Settings;
+
+/// How long the readiness probe waits for the database.
+const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Builds every use case over the real adapters.
+///
+/// # Errors
+/// When the password hasher refuses its parameters.
+pub fn app_state(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<AppState> {
+    let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(db.clone()));
+    let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(db.clone()));
+    let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(db.clone(), READINESS_TIMEOUT));
+    let hasher: Arc<dyn PasswordHasher> = Arc::new(
+        Argon2PasswordHasher::new(HashingParams::default())
+            .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
+    );
+    let tokens: Arc<dyn TokenService> = Arc::new(JwtTokenService::new(JwtSettings {
+        secret: settings.auth.secret.clone(),
+        ttl: TimeDelta::minutes(settings.auth.token_ttl_minutes),
+    }));
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+
+    Ok(AppState {
+        register_user: RegisterUser::new(users.clone(), hasher.clone(), clock.clone()),
+        log_in: LogIn::new(users.clone(), hasher, tokens.clone(), clock.clone()),
+        authenticate: Authenticate::new(users, tokens),
+        check_readiness: CheckReadiness::new(database),
+        create_todo: CreateTodo::new(todos.clone(), clock.clone()),
+        list_todos: ListTodos::new(todos.clone()),
+        get_todo: GetTodo::new(todos.clone()),
+        update_todo: UpdateTodo::new(todos.clone(), clock.clone()),
+        replace_todo: ReplaceTodo::new(todos.clone(), clock),
+        delete_todo: DeleteTodo::new(todos),
+    })
+}

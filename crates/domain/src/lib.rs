@@ -1,0 +1,30 @@
+//! The domain layer: the entities (`User`, `Todo`) and the value objects whose
+//! constructors are the single authority on the rules of the API (a title is 1 to
+//! 200 characters and not blank, a username is 3 to 50 of a small alphabet, ...).
+//!
+//! It may import only pure crates: no I/O, no async, no serde, no framework. Every
+//! value object has private fields, so the only way to hold one is to have passed
+//! its constructor.
+
+mod description;
+mod email;
+mod id;
+mod page;
+mod password;
+mod title;
+mod todo;
+mod user;
+mod username;
+
+pub use description::{DESCRIPTION_MAX_CHARS, DescriptionError, TodoDescription};
+pub use email::{EMAIL_MAX_CHARS, EmailAddress, EmailError};
+pub use id::{IdError, TodoId, UserId};
+pub use page::{LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, Page, PageError};
+pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError, PasswordHash};
+pub use title::{TITLE_MAX_CHARS, TITLE_MIN_CHARS, TitleError, TodoTitle};
+pub use todo::{NewTodo, Todo, TodoChanges, TodoFilter, TodoReplacement};
+pub use user::{NewUser, User};
+pub use username::{USERNAME_MAX_CHARS, USERNAME_MIN_CHARS, Username, UsernameError};
+
+/// An instant in UTC. Every timestamp the service stores or returns is one.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

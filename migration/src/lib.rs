@@ -1,0 +1,23 @@
+//! The schema, as an ordered list of migrations. One file per change, named after
+//! the day it was written, each able to go `up` and `down`; the same migrations
+//! build the schema on SQLite and on PostgreSQL.
+//!
+//! The service applies pending migrations at start (`todo-api serve`) and offers
+//! `todo-api migrate up|down|status` to operators.
+
+pub use sea_orm_migration::MigrationStatus;
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_users;
+mod m20261121_000002_create_todos;
+
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_create_users::Migration),
+            Box::new(m20261121_000002_create_todos::Migration),
+        ]
+    }
+}

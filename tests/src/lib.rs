@@ -1,0 +1,176 @@
+//! The test harness: [`spawn_app`] starts the real service, exactly as `main`
+//! does, on a free port with a fresh SQLite database, and returns a [`TestApp`]
+//! that speaks HTTP to it with one helper per endpoint.
+
+use std::time::Duration;
+
+use actix_web::http::Method;
+use actix_web::http::header::HeaderMap;
+use awc::Client;
+use serde_json::{Value, json};
+use todo_adapters_db::{ConnectionTrait, DatabaseOptions, connect};
+use todo_bootstrap::{Application, Settings};
+
+/// The signing secret of every test service, so that tests can forge tokens.
+pub const TEST_SECRET: &str = "the secret of the test services, 32 bytes or more";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    client: Client,
+    database_url: String,
+    _directory: tempfile::TempDir,
+}
+
+/// A response, read whole.
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body as JSON; panics with the body's text if it is not JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// The service with its default configuration.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The service with `configure` applied to its settings first.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let directory = tempfile::tempdir().expect("BUG: no temporary directory");
+    let mut settings = Settings::defaults().expect("BUG: the defaults do not load");
+    settings.server.port = 0;
+    settings.server.workers = 2;
+    settings.database.url = format!("sqlite://{}", directory.path().join("test.db").display());
+    settings.auth.secret = TEST_SECRET.into();
+    configure(&mut settings);
+    let database_url = settings.database.url.clone();
+
+    let application = Application::build(settings).await.expect("BUG: the service did not start");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    actix_web::rt::spawn(application.run_until_stopped());
+    let client = Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
+    TestApp { address, client, database_url, _directory: directory }
+}
+
+impl TestApp {
+    /// Any request; `body` is sent as JSON when given.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = match body {
+            Some(body) => request.send_json(&body).await,
+            None => request.send().await,
+        };
+        read(response.expect("BUG: the request failed")).await
+    }
+
+    /// A request with a raw body and content type, for malformed input.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(content_type) = content_type {
+            request = request.content_type(content_type);
+        }
+        read(request.send_body(body).await.expect("BUG: the request failed")).await
+    }
+
+    /// A request with extra headers.
+    pub async fn request_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        read(request.send().await.expect("BUG: the request failed")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> TestResponse {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn register(&self, username: &str, email: &str, password: &str) -> TestResponse {
+        let body = json!({ "username": username, "email": email, "password": password });
+        self.request(Method::POST, "/auth/register", None, Some(body)).await
+    }
+
+    /// `POST /auth/token` with a form, as OAuth2 clients send it.
+    pub async fn log_in(&self, form: &[(&str, &str)]) -> TestResponse {
+        let request = self.client.post(format!("{}/auth/token", self.address));
+        read(request.send_form(&form).await.expect("BUG: the request failed")).await
+    }
+
+    /// Registers `username` (e-mail `<username>@example.com`) and returns a token.
+    pub async fn user_token(&self, username: &str) -> String {
+        let registered = self.register(username, &format!("{username}@example.com"), PASSWORD).await;
+        assert_eq!(registered.status, 201, "registering {username}: {}", registered.text());
+        let response = self.log_in(&[("username", username), ("password", PASSWORD)]).await;
+        assert_eq!(response.status, 200, "logging in {username}: {}", response.text());
+        response.json()["access_token"].as_str().expect("BUG: no access_token").to_owned()
+    }
+
+    pub async fn create_todo(&self, token: &str, body: Value) -> TestResponse {
+        self.request(Method::POST, "/todos/", Some(token), Some(body)).await
+    }
+
+    /// Creates a todo that must succeed and returns it.
+    pub async fn new_todo(&self, token: &str, title: &str) -> Value {
+        let response = self.create_todo(token, json!({ "title": title })).await;
+        assert_eq!(response.status, 201, "creating {title}: {}", response.text());
+        response.json()
+    }
+
+    /// Runs SQL on the service's database, for what the API cannot do
+    /// (deactivating or deleting a user).
+    pub async fn execute_sql(&self, sql: &str) {
+        let options = DatabaseOptions {
+            url: self.database_url.clone(),
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let db = connect(&options).await.expect("BUG: the test database is unreachable");
+        db.execute_unprepared(sql).await.expect("BUG: the SQL failed");
+        db.close().await.expect("BUG: the connection did not close");
+    }
+}
+
+async fn read(mut response: awc::ClientResponse) -> TestResponse {
+    let body = response.body().limit(16 * 1024 * 1024).await.expect("BUG: the body could not be read");
+    TestResponse {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: body.to_vec(),
+    }
+}

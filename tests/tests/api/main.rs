@@ -1,0 +1,13 @@
+//! Black-box tests of the running service over real HTTP: every row of the API
+//! contract, checked on status, headers and body.
+
+mod auth;
+mod concurrency;
+mod health;
+mod isolation;
+mod limits;
+mod todos;
+mod tokens;
+mod tutorial;
+mod users;
+mod validation;
