@@ -1,13 +1,19 @@
 //! The test harness: [`spawn_app`] starts the real service, exactly as `main`
-//! does, on a free port with a fresh SQLite database, and returns a [`TestApp`]
-//! that speaks HTTP to it with one helper per endpoint.
+//! does, on a free port with a fresh database of the given backend, and returns
+//! a [`TestApp`] that speaks HTTP to it with one helper per endpoint.
+//!
+//! [`on_each_backend!`] defines every test twice, on SQLite and on PostgreSQL;
+//! the PostgreSQL variants run when `TEST_POSTGRES_URL` names a server.
 
 use std::time::Duration;
 
+use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use awc::Client;
 use serde_json::{Value, json};
+use todo_adapters_db::testing::TestDatabase;
+pub use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR};
 use todo_adapters_db::{ConnectionTrait, DatabaseOptions, connect};
 use todo_bootstrap::{Application, Settings};
 
@@ -18,8 +24,47 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub address: String,
     client: Client,
-    database_url: String,
-    _directory: tempfile::TempDir,
+    server: ServerHandle,
+    database: TestDatabase,
+}
+
+/// Stops the server, then the database is dropped with its files or schema.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+    }
+}
+
+/// Defines each test as `<name>::sqlite` and `<name>::postgres`; the body gets
+/// the backend and usually starts with `let app = spawn_app(backend).await;`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($(async fn $name:ident($backend:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($backend: $crate::Backend) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run($crate::Backend::Sqlite).await;
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                if $crate::postgres_is_configured() {
+                    run($crate::Backend::Postgres).await;
+                } else {
+                    eprintln!("skipped: {} is not set", $crate::POSTGRES_URL_VAR);
+                }
+            }
+        }
+    )*};
+}
+
+pub fn postgres_is_configured() -> bool {
+    std::env::var(POSTGRES_URL_VAR).is_ok_and(|url| !url.is_empty())
 }
 
 /// A response, read whole.
@@ -45,27 +90,31 @@ impl TestResponse {
     }
 }
 
-/// The service with its default configuration.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+/// The service with its default configuration on a fresh database of `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
 }
 
 /// The service with `configure` applied to its settings first.
-pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let directory = tempfile::tempdir().expect("BUG: no temporary directory");
+///
+/// # Panics
+/// When the backend is not configured or the service does not start.
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::create(backend).await.expect("BUG: the backend is not configured");
     let mut settings = Settings::defaults().expect("BUG: the defaults do not load");
     settings.server.port = 0;
     settings.server.workers = 2;
-    settings.database.url = format!("sqlite://{}", directory.path().join("test.db").display());
+    settings.database.url = database.url.clone();
+    settings.database.max_connections = 5;
     settings.auth.secret = TEST_SECRET.into();
     configure(&mut settings);
-    let database_url = settings.database.url.clone();
 
     let application = Application::build(settings).await.expect("BUG: the service did not start");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let server = application.handle();
     actix_web::rt::spawn(application.run_until_stopped());
     let client = Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-    TestApp { address, client, database_url, _directory: directory }
+    TestApp { address, client, server, database }
 }
 
 impl TestApp {
@@ -156,7 +205,7 @@ impl TestApp {
     /// (deactivating or deleting a user).
     pub async fn execute_sql(&self, sql: &str) {
         let options = DatabaseOptions {
-            url: self.database_url.clone(),
+            url: self.database.url.clone(),
             max_connections: 1,
             acquire_timeout: Duration::from_secs(5),
         };

@@ -10,6 +10,8 @@ mod connection;
 mod entities;
 mod errors;
 mod health;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod todo_repository;
 mod user_repository;
 

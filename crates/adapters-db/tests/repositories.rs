@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DurationRound, TimeDelta, Utc};
+use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR, TestDatabase};
 use todo_adapters_db::{
     DatabaseConnection, DatabaseOptions, SeaOrmTodoRepository, SeaOrmUserRepository, connect, migrate_down,
     migrate_up, migration_status,
@@ -14,19 +15,45 @@ use todo_domain::{
     TodoTitle, User, Username,
 };
 
-/// A fresh database file per test; the directory is removed when the guard drops.
-struct TestDb {
-    db: DatabaseConnection,
-    _dir: tempfile::TempDir,
+/// Defines each test twice, as `<name>::sqlite` and `<name>::postgres`, both
+/// running `body` on a fresh, migrated database of that backend.
+macro_rules! on_each_backend {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            use super::*;
+
+            async fn run($db: DatabaseConnection) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                with_fresh_database(Backend::Sqlite, run).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                with_fresh_database(Backend::Postgres, run).await;
+            }
+        }
+    )*};
 }
 
-async fn fresh_database() -> TestDb {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let options = DatabaseOptions { url, max_connections: 8, acquire_timeout: Duration::from_secs(5) };
+async fn with_fresh_database<F: Future<Output = ()>>(
+    backend: Backend,
+    test: impl FnOnce(DatabaseConnection) -> F,
+) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+        return;
+    };
+    let options = DatabaseOptions {
+        url: database.url.clone(),
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(5),
+    };
     let db = connect(&options).await.unwrap();
     migrate_up(&db).await.unwrap();
-    TestDb { db, _dir: dir }
+    test(db.clone()).await;
+    db.close().await.unwrap();
 }
 
 fn now() -> Timestamp {
@@ -53,156 +80,142 @@ async fn user(db: &DatabaseConnection, name: &str) -> User {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_stored_user_is_found_by_id_username_and_email_in_any_case() {
-    let test = fresh_database().await;
-    let users = SeaOrmUserRepository::new(test.db.clone());
-    let stored = users.insert(new_user("ada", "Ada@Example.com")).await.unwrap();
-    assert_eq!(stored.email.as_str(), "ada@example.com");
-    assert!(stored.is_active);
+on_each_backend! {
+    async fn a_stored_user_is_found_by_id_username_and_email_in_any_case(db) {
+        let users = SeaOrmUserRepository::new(db.clone());
+        let stored = users.insert(new_user("ada", "Ada@Example.com")).await.unwrap();
+        assert_eq!(stored.email.as_str(), "ada@example.com");
+        assert!(stored.is_active);
 
-    assert_eq!(users.find_by_id(stored.id).await.unwrap(), Some(stored.clone()));
-    assert_eq!(users.find_by_username(&Username::parse("ada").unwrap()).await.unwrap(), Some(stored.clone()));
-    let any_case = EmailAddress::parse("ADA@example.COM").unwrap();
-    assert_eq!(users.find_by_email(&any_case).await.unwrap(), Some(stored));
-    assert_eq!(users.find_by_username(&Username::parse("Ada").unwrap()).await.unwrap(), None);
-}
+        assert_eq!(users.find_by_id(stored.id).await.unwrap(), Some(stored.clone()));
+        assert_eq!(users.find_by_username(&Username::parse("ada").unwrap()).await.unwrap(), Some(stored.clone()));
+        let any_case = EmailAddress::parse("ADA@example.COM").unwrap();
+        assert_eq!(users.find_by_email(&any_case).await.unwrap(), Some(stored));
+        assert_eq!(users.find_by_username(&Username::parse("Ada").unwrap()).await.unwrap(), None);
+    }
 
-#[tokio::test]
-async fn a_taken_username_or_email_is_a_conflict_naming_the_key() {
-    let test = fresh_database().await;
-    let users = SeaOrmUserRepository::new(test.db.clone());
-    users.insert(new_user("ada", "ada@example.com")).await.unwrap();
+    async fn a_taken_username_or_email_is_a_conflict_naming_the_key(db) {
+        let users = SeaOrmUserRepository::new(db.clone());
+        users.insert(new_user("ada", "ada@example.com")).await.unwrap();
 
-    let same_name = users.insert(new_user("ada", "other@example.com")).await;
-    assert!(matches!(same_name, Err(RepositoryError::Conflict(UniqueKey::Username))), "{same_name:?}");
-    let same_email = users.insert(new_user("bob", "ADA@EXAMPLE.COM")).await;
-    assert!(matches!(same_email, Err(RepositoryError::Conflict(UniqueKey::Email))), "{same_email:?}");
-}
+        let same_name = users.insert(new_user("ada", "other@example.com")).await;
+        assert!(matches!(same_name, Err(RepositoryError::Conflict(UniqueKey::Username))), "{same_name:?}");
+        let same_email = users.insert(new_user("bob", "ADA@EXAMPLE.COM")).await;
+        assert!(matches!(same_email, Err(RepositoryError::Conflict(UniqueKey::Email))), "{same_email:?}");
+    }
 
-#[tokio::test]
-async fn a_stored_todo_reads_back_exactly() {
-    let test = fresh_database().await;
-    let owner = user(&test.db, "ada").await;
-    let todos = SeaOrmTodoRepository::new(test.db.clone());
-    let mut todo = new_todo(&owner, "Write the book");
-    todo.description = Some(TodoDescription::parse("chapter one").unwrap());
+    async fn a_stored_todo_reads_back_exactly(db) {
+        let owner = user(&db, "ada").await;
+        let todos = SeaOrmTodoRepository::new(db.clone());
+        let mut todo = new_todo(&owner, "Write the book");
+        todo.description = Some(TodoDescription::parse("chapter one").unwrap());
 
-    let stored = todos.insert(todo.clone()).await.unwrap();
-    let expected = Todo {
-        id: stored.id,
-        owner: owner.id,
-        title: todo.title,
-        description: todo.description,
-        completed: false,
-        created_at: todo.created_at,
-        updated_at: None,
-    };
-    assert_eq!(stored, expected);
-    assert_eq!(todos.find(stored.id).await.unwrap(), Some(expected));
-    assert_eq!(todos.find(TodoId::new(stored.id.get() + 1).unwrap()).await.unwrap(), None);
-}
+        let stored = todos.insert(todo.clone()).await.unwrap();
+        let expected = Todo {
+            id: stored.id,
+            owner: owner.id,
+            title: todo.title,
+            description: todo.description,
+            completed: false,
+            created_at: todo.created_at,
+            updated_at: None,
+        };
+        assert_eq!(stored, expected);
+        assert_eq!(todos.find(stored.id).await.unwrap(), Some(expected));
+        assert_eq!(todos.find(TodoId::new(stored.id.get() + 1).unwrap()).await.unwrap(), None);
+    }
 
-#[tokio::test]
-async fn list_returns_only_the_owners_todos_in_id_order_filtered_and_paged() {
-    let test = fresh_database().await;
-    let (ada, bob) = (user(&test.db, "ada").await, user(&test.db, "bob").await);
-    let todos = SeaOrmTodoRepository::new(test.db.clone());
-    let mut ada_ids = Vec::new();
-    for i in 0..6 {
-        let mine = todos.insert(new_todo(&ada, &format!("ada {i}"))).await.unwrap();
-        todos.insert(new_todo(&bob, &format!("bob {i}"))).await.unwrap();
-        if i % 2 == 0 {
-            let done = Todo { completed: true, updated_at: Some(now()), ..mine.clone() };
-            todos.update(&done).await.unwrap();
+    async fn list_returns_only_the_owners_todos_in_id_order_filtered_and_paged(db) {
+        let (ada, bob) = (user(&db, "ada").await, user(&db, "bob").await);
+        let todos = SeaOrmTodoRepository::new(db.clone());
+        let mut ada_ids = Vec::new();
+        for i in 0..6 {
+            let mine = todos.insert(new_todo(&ada, &format!("ada {i}"))).await.unwrap();
+            todos.insert(new_todo(&bob, &format!("bob {i}"))).await.unwrap();
+            if i % 2 == 0 {
+                let done = Todo { completed: true, updated_at: Some(now()), ..mine.clone() };
+                todos.update(&done).await.unwrap();
+            }
+            ada_ids.push(mine.id);
         }
-        ada_ids.push(mine.id);
+        let ids = |list: Vec<Todo>| list.into_iter().map(|t| t.id).collect::<Vec<_>>();
+        let all = TodoFilter::default();
+
+        assert_eq!(ids(todos.list(ada.id, all, Page::default()).await.unwrap()), ada_ids);
+        assert_eq!(ids(todos.list(ada.id, all, Page::new(2, 3).unwrap()).await.unwrap()), ada_ids[2..5]);
+        assert!(todos.list(ada.id, all, Page::new(6, 10).unwrap()).await.unwrap().is_empty());
+        let done = todos.list(ada.id, TodoFilter { completed: Some(true) }, Page::default()).await.unwrap();
+        assert_eq!(ids(done), [ada_ids[0], ada_ids[2], ada_ids[4]]);
+        let open = todos.list(ada.id, TodoFilter { completed: Some(false) }, Page::default()).await.unwrap();
+        assert_eq!(ids(open), [ada_ids[1], ada_ids[3], ada_ids[5]]);
     }
-    let ids = |list: Vec<Todo>| list.into_iter().map(|t| t.id).collect::<Vec<_>>();
-    let all = TodoFilter::default();
 
-    assert_eq!(ids(todos.list(ada.id, all, Page::default()).await.unwrap()), ada_ids);
-    assert_eq!(ids(todos.list(ada.id, all, Page::new(2, 3).unwrap()).await.unwrap()), ada_ids[2..5]);
-    assert!(todos.list(ada.id, all, Page::new(6, 10).unwrap()).await.unwrap().is_empty());
-    let done = todos.list(ada.id, TodoFilter { completed: Some(true) }, Page::default()).await.unwrap();
-    assert_eq!(ids(done), [ada_ids[0], ada_ids[2], ada_ids[4]]);
-    let open = todos.list(ada.id, TodoFilter { completed: Some(false) }, Page::default()).await.unwrap();
-    assert_eq!(ids(open), [ada_ids[1], ada_ids[3], ada_ids[5]]);
-}
+    async fn update_stores_every_field_and_reports_a_missing_todo(db) {
+        let owner = user(&db, "ada").await;
+        let todos = SeaOrmTodoRepository::new(db.clone());
+        let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
+        let changed = Todo {
+            title: TodoTitle::parse("final").unwrap(),
+            description: Some(TodoDescription::parse("done").unwrap()),
+            completed: true,
+            updated_at: Some(now()),
+            ..stored.clone()
+        };
+        todos.update(&changed).await.unwrap();
+        assert_eq!(todos.find(stored.id).await.unwrap(), Some(changed.clone()));
 
-#[tokio::test]
-async fn update_stores_every_field_and_reports_a_missing_todo() {
-    let test = fresh_database().await;
-    let owner = user(&test.db, "ada").await;
-    let todos = SeaOrmTodoRepository::new(test.db.clone());
-    let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
-    let changed = Todo {
-        title: TodoTitle::parse("final").unwrap(),
-        description: Some(TodoDescription::parse("done").unwrap()),
-        completed: true,
-        updated_at: Some(now()),
-        ..stored.clone()
-    };
-    todos.update(&changed).await.unwrap();
-    assert_eq!(todos.find(stored.id).await.unwrap(), Some(changed.clone()));
+        let cleared = Todo { description: None, ..changed };
+        todos.update(&cleared).await.unwrap();
+        assert_eq!(todos.find(stored.id).await.unwrap(), Some(cleared.clone()));
 
-    let cleared = Todo { description: None, ..changed };
-    todos.update(&cleared).await.unwrap();
-    assert_eq!(todos.find(stored.id).await.unwrap(), Some(cleared.clone()));
+        let missing = Todo { id: TodoId::new(999).unwrap(), ..cleared };
+        assert!(matches!(todos.update(&missing).await, Err(RepositoryError::NotFound)));
+    }
 
-    let missing = Todo { id: TodoId::new(999).unwrap(), ..cleared };
-    assert!(matches!(todos.update(&missing).await, Err(RepositoryError::NotFound)));
-}
+    async fn delete_removes_the_todo_once_and_its_id_is_never_reused(db) {
+        let owner = user(&db, "ada").await;
+        let todos = SeaOrmTodoRepository::new(db.clone());
+        let highest = todos.insert(new_todo(&owner, "only")).await.unwrap();
 
-#[tokio::test]
-async fn delete_removes_the_todo_once_and_its_id_is_never_reused() {
-    let test = fresh_database().await;
-    let owner = user(&test.db, "ada").await;
-    let todos = SeaOrmTodoRepository::new(test.db.clone());
-    let highest = todos.insert(new_todo(&owner, "only")).await.unwrap();
+        todos.delete(highest.id).await.unwrap();
+        assert_eq!(todos.find(highest.id).await.unwrap(), None);
+        assert!(matches!(todos.delete(highest.id).await, Err(RepositoryError::NotFound)));
+        let next = todos.insert(new_todo(&owner, "next")).await.unwrap();
+        assert!(next.id > highest.id, "id {} was reused", highest.id.get());
+    }
 
-    todos.delete(highest.id).await.unwrap();
-    assert_eq!(todos.find(highest.id).await.unwrap(), None);
-    assert!(matches!(todos.delete(highest.id).await, Err(RepositoryError::NotFound)));
-    let next = todos.insert(new_todo(&owner, "next")).await.unwrap();
-    assert!(next.id > highest.id, "id {} was reused", highest.id.get());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixty_four_concurrent_writers_lose_no_row_and_never_see_a_locked_database() {
-    let test = fresh_database().await;
-    let owner = user(&test.db, "ada").await;
-    let todos = Arc::new(SeaOrmTodoRepository::new(test.db.clone()));
-    let writers: Vec<_> = (0..64)
-        .map(|writer| {
-            let (todos, owner) = (todos.clone(), owner.clone());
-            tokio::spawn(async move {
-                for i in 0..10 {
-                    let stored = todos.insert(new_todo(&owner, &format!("{writer}-{i}"))).await?;
-                    todos.update(&Todo { completed: true, updated_at: Some(now()), ..stored }).await?;
-                }
-                Ok::<_, RepositoryError>(())
+    async fn sixty_four_concurrent_writers_lose_no_row_and_never_see_a_locked_database(db) {
+        let owner = user(&db, "ada").await;
+        let todos = Arc::new(SeaOrmTodoRepository::new(db.clone()));
+        let writers: Vec<_> = (0..64)
+            .map(|writer| {
+                let (todos, owner) = (todos.clone(), owner.clone());
+                tokio::spawn(async move {
+                    for i in 0..10 {
+                        let stored = todos.insert(new_todo(&owner, &format!("{writer}-{i}"))).await?;
+                        todos.update(&Todo { completed: true, updated_at: Some(now()), ..stored }).await?;
+                    }
+                    Ok::<_, RepositoryError>(())
+                })
             })
-        })
-        .collect();
-    for writer in writers {
-        writer.await.unwrap().unwrap_or_else(|error| panic!("a writer failed: {error:?}"));
+            .collect();
+        for writer in writers {
+            writer.await.unwrap().unwrap_or_else(|error| panic!("a writer failed: {error:?}"));
+        }
+        let mut stored = Vec::new();
+        for skip in (0..640).step_by(100) {
+            let page = Page::new(skip, 100).unwrap();
+            stored.extend(todos.list(owner.id, TodoFilter { completed: Some(true) }, page).await.unwrap());
+        }
+        assert_eq!(stored.len(), 640);
     }
-    let mut stored = Vec::new();
-    for skip in (0..640).step_by(100) {
-        let page = Page::new(skip, 100).unwrap();
-        stored.extend(todos.list(owner.id, TodoFilter { completed: Some(true) }, page).await.unwrap());
-    }
-    assert_eq!(stored.len(), 640);
-}
 
-#[tokio::test]
-async fn migrations_go_down_and_up_again() {
-    let test = fresh_database().await;
-    assert!(migration_status(&test.db).await.unwrap().iter().all(|(_, applied)| *applied));
-    migrate_down(&test.db, 2).await.unwrap();
-    assert!(migration_status(&test.db).await.unwrap().iter().all(|(_, applied)| !*applied));
-    migrate_up(&test.db).await.unwrap();
-    let owner = user(&test.db, "ada").await;
-    assert!(SeaOrmTodoRepository::new(test.db.clone()).insert(new_todo(&owner, "again")).await.is_ok());
+    async fn migrations_go_down_and_up_again(db) {
+        assert!(migration_status(&db).await.unwrap().iter().all(|(_, applied)| *applied));
+        migrate_down(&db, 2).await.unwrap();
+        assert!(migration_status(&db).await.unwrap().iter().all(|(_, applied)| !*applied));
+        migrate_up(&db).await.unwrap();
+        let owner = user(&db, "ada").await;
+        assert!(SeaOrmTodoRepository::new(db.clone()).insert(new_todo(&owner, "again")).await.is_ok());
+    }
 }

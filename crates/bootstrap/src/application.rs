@@ -48,6 +48,11 @@ impl Application {
         self.port
     }
 
+    /// A handle to stop the server from outside, as the tests do.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGTERM or Ctrl-C: then the listener closes, in-flight
     /// requests get the shutdown timeout to finish, and the pool is closed.
     ///

@@ -1,100 +1,94 @@
 use actix_web::http::Method;
 use serde_json::json;
-use todo_tests::spawn_app;
+use todo_tests::{on_each_backend, spawn_app};
 
-#[actix_web::test]
-async fn root_welcomes() {
-    let app = spawn_app().await;
-    let response = app.get("/", None).await;
-    assert_eq!(response.status, 200);
-    assert_eq!(response.json(), json!({ "message": "Welcome to TODO API" }));
-}
-
-#[actix_web::test]
-async fn health_is_healthy_and_readiness_is_ready_with_a_database() {
-    let app = spawn_app().await;
-    let live = app.get("/health", None).await;
-    assert_eq!((live.status, live.json()), (200, json!({ "status": "healthy" })));
-    let ready = app.get("/health/ready", None).await;
-    assert_eq!((ready.status, ready.json()), (200, json!({ "status": "ready" })));
-}
-
-#[actix_web::test]
-async fn head_is_answered_wherever_get_is() {
-    let app = spawn_app().await;
-    for path in ["/", "/health", "/health/ready"] {
-        let response = app.request(Method::HEAD, path, None, None).await;
-        assert_eq!(response.status, 200, "HEAD {path}");
-        assert!(response.body.is_empty(), "HEAD {path} had a body");
+on_each_backend! {
+    async fn root_welcomes(backend) {
+        let app = spawn_app(backend).await;
+        let response = app.get("/", None).await;
+        assert_eq!(response.status, 200);
+        assert_eq!(response.json(), json!({ "message": "Welcome to TODO API" }));
     }
-}
 
-#[actix_web::test]
-async fn every_response_carries_a_request_id_and_the_time_spent() {
-    let app = spawn_app().await;
-    for path in ["/health", "/todos/", "/no/such/path"] {
-        let response = app.get(path, None).await;
-        let id = response.header("x-request-id").unwrap_or_else(|| panic!("no request id on {path}"));
-        assert_eq!(id.len(), 36, "{id} is not a UUID");
-        let seconds: f64 = response.header("x-process-time").unwrap().parse().unwrap();
-        assert!((0.0..10.0).contains(&seconds), "X-Process-Time {seconds}");
+    async fn health_is_healthy_and_readiness_is_ready_with_a_database(backend) {
+        let app = spawn_app(backend).await;
+        let live = app.get("/health", None).await;
+        assert_eq!((live.status, live.json()), (200, json!({ "status": "healthy" })));
+        let ready = app.get("/health/ready", None).await;
+        assert_eq!((ready.status, ready.json()), (200, json!({ "status": "ready" })));
     }
-}
 
-#[actix_web::test]
-async fn a_sane_request_id_is_echoed_and_an_insane_one_replaced() {
-    let app = spawn_app().await;
-    let echoed =
-        app.request_with_headers(Method::GET, "/health", &[("X-Request-ID", "trace-42.a:b_c")]).await;
-    assert_eq!(echoed.header("x-request-id"), Some("trace-42.a:b_c"));
-    let too_long = "x".repeat(129);
-    for insane in ["has spaces", "quote\"d", too_long.as_str()] {
-        let replaced = app.request_with_headers(Method::GET, "/health", &[("X-Request-ID", insane)]).await;
-        let id = replaced.header("x-request-id").unwrap();
-        assert_ne!(id, insane);
-        assert_eq!(id.len(), 36);
+    async fn head_is_answered_wherever_get_is(backend) {
+        let app = spawn_app(backend).await;
+        for path in ["/", "/health", "/health/ready"] {
+            let response = app.request(Method::HEAD, path, None, None).await;
+            assert_eq!(response.status, 200, "HEAD {path}");
+            assert!(response.body.is_empty(), "HEAD {path} had a body");
+        }
     }
-}
 
-#[actix_web::test]
-async fn an_unknown_path_is_a_json_404() {
-    let app = spawn_app().await;
-    let response = app.get("/no/such/path", None).await;
-    assert_eq!(response.status, 404);
-    assert_eq!(response.json(), json!({ "detail": "Not Found" }));
-}
-
-#[actix_web::test]
-async fn a_known_path_with_the_wrong_method_is_a_json_405_naming_the_allowed_ones() {
-    let app = spawn_app().await;
-    for (method, path) in
-        [(Method::DELETE, "/health"), (Method::POST, "/users/me"), (Method::GET, "/auth/token")]
-    {
-        let response = app.request(method.clone(), path, None, None).await;
-        assert_eq!(response.status, 405, "{method} {path}");
-        assert_eq!(response.json(), json!({ "detail": "Method Not Allowed" }));
-        assert!(response.header("allow").is_some(), "{method} {path} has no Allow header");
+    async fn every_response_carries_a_request_id_and_the_time_spent(backend) {
+        let app = spawn_app(backend).await;
+        for path in ["/health", "/todos/", "/no/such/path"] {
+            let response = app.get(path, None).await;
+            let id = response.header("x-request-id").unwrap_or_else(|| panic!("no request id on {path}"));
+            assert_eq!(id.len(), 36, "{id} is not a UUID");
+            let seconds: f64 = response.header("x-process-time").unwrap().parse().unwrap();
+            assert!((0.0..10.0).contains(&seconds), "X-Process-Time {seconds}");
+        }
     }
-}
 
-#[actix_web::test]
-async fn cors_allows_any_origin_with_credentials_in_development() {
-    let app = spawn_app().await;
-    let preflight = app
-        .request_with_headers(
-            Method::OPTIONS,
-            "/todos/",
-            &[
-                ("Origin", "https://frontend.example"),
-                ("Access-Control-Request-Method", "POST"),
-                ("Access-Control-Request-Headers", "authorization, content-type"),
-            ],
-        )
-        .await;
-    assert_eq!(preflight.status, 200);
-    assert_eq!(preflight.header("access-control-allow-origin"), Some("https://frontend.example"));
-    assert_eq!(preflight.header("access-control-allow-credentials"), Some("true"));
-    let simple =
-        app.request_with_headers(Method::GET, "/health", &[("Origin", "https://other.example")]).await;
-    assert_eq!(simple.header("access-control-allow-origin"), Some("https://other.example"));
+    async fn a_sane_request_id_is_echoed_and_an_insane_one_replaced(backend) {
+        let app = spawn_app(backend).await;
+        let echoed =
+            app.request_with_headers(Method::GET, "/health", &[("X-Request-ID", "trace-42.a:b_c")]).await;
+        assert_eq!(echoed.header("x-request-id"), Some("trace-42.a:b_c"));
+        let too_long = "x".repeat(129);
+        for insane in ["has spaces", "quote\"d", too_long.as_str()] {
+            let replaced = app.request_with_headers(Method::GET, "/health", &[("X-Request-ID", insane)]).await;
+            let id = replaced.header("x-request-id").unwrap();
+            assert_ne!(id, insane);
+            assert_eq!(id.len(), 36);
+        }
+    }
+
+    async fn an_unknown_path_is_a_json_404(backend) {
+        let app = spawn_app(backend).await;
+        let response = app.get("/no/such/path", None).await;
+        assert_eq!(response.status, 404);
+        assert_eq!(response.json(), json!({ "detail": "Not Found" }));
+    }
+
+    async fn a_known_path_with_the_wrong_method_is_a_json_405_naming_the_allowed_ones(backend) {
+        let app = spawn_app(backend).await;
+        for (method, path) in
+            [(Method::DELETE, "/health"), (Method::POST, "/users/me"), (Method::GET, "/auth/token")]
+        {
+            let response = app.request(method.clone(), path, None, None).await;
+            assert_eq!(response.status, 405, "{method} {path}");
+            assert_eq!(response.json(), json!({ "detail": "Method Not Allowed" }));
+            assert!(response.header("allow").is_some(), "{method} {path} has no Allow header");
+        }
+    }
+
+    async fn cors_allows_any_origin_with_credentials_in_development(backend) {
+        let app = spawn_app(backend).await;
+        let preflight = app
+            .request_with_headers(
+                Method::OPTIONS,
+                "/todos/",
+                &[
+                    ("Origin", "https://frontend.example"),
+                    ("Access-Control-Request-Method", "POST"),
+                    ("Access-Control-Request-Headers", "authorization, content-type"),
+                ],
+            )
+            .await;
+        assert_eq!(preflight.status, 200);
+        assert_eq!(preflight.header("access-control-allow-origin"), Some("https://frontend.example"));
+        assert_eq!(preflight.header("access-control-allow-credentials"), Some("true"));
+        let simple =
+            app.request_with_headers(Method::GET, "/health", &[("Origin", "https://other.example")]).await;
+        assert_eq!(simple.header("access-control-allow-origin"), Some("https://other.example"));
+    }
 }
