@@ -5,12 +5,15 @@
 //! [`on_each_backend!`] defines every test twice, on SQLite and on PostgreSQL;
 //! the PostgreSQL variants run when `TEST_POSTGRES_URL` names a server.
 
+mod proxy;
+
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use awc::Client;
+pub use proxy::TcpProxy;
 use serde_json::{Value, json};
 use todo_adapters_db::testing::TestDatabase;
 pub use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR};

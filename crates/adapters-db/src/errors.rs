@@ -1,6 +1,8 @@
 //! The one place where sea-orm's errors become the ports' `RepositoryError`.
 
 use std::error::Error as StdError;
+use std::future::Future;
+use std::time::Duration;
 
 use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
 use todo_application::ports::{RepositoryError, UniqueKey};
@@ -35,6 +37,21 @@ fn is_unavailable(error: &DbErr) -> bool {
                 | sqlx::Error::WorkerCrashed
         ),
         _ => false,
+    }
+}
+
+/// Runs one database operation with a deadline. A database that stops answering
+/// (a dead network path rather than a refused connection) would otherwise hold the
+/// request forever; past the deadline it is `Unavailable`, which clients see as 503.
+pub async fn bounded<T>(
+    deadline: Duration,
+    operation: impl Future<Output = Result<T, DbErr>>,
+) -> Result<T, RepositoryError> {
+    match tokio::time::timeout(deadline, operation).await {
+        Ok(result) => result.map_err(to_repository_error),
+        Err(_) => Err(RepositoryError::Unavailable(
+            format!("no answer from the database within {deadline:?}").into(),
+        )),
     }
 }
 

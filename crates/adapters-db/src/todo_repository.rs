@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -9,16 +11,18 @@ use todo_domain::{NewTodo, Page, Todo, TodoDescription, TodoFilter, TodoId, Todo
 use tracing::instrument;
 
 use crate::entities::todos;
-use crate::errors::{corrupt_row, to_repository_error};
+use crate::errors::{bounded, corrupt_row};
 
 /// [`TodoRepository`] on any database sea-orm supports.
 pub struct SeaOrmTodoRepository {
     db: DatabaseConnection,
+    deadline: Duration,
 }
 
 impl SeaOrmTodoRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Every operation gives up after `deadline` with `RepositoryError::Unavailable`.
+    pub fn new(db: DatabaseConnection, deadline: Duration) -> Self {
+        Self { db, deadline }
     }
 }
 
@@ -35,13 +39,13 @@ impl TodoRepository for SeaOrmTodoRepository {
             updated_at: Set(None),
             ..Default::default()
         };
-        let stored = row.insert(&self.db).await.map_err(to_repository_error)?;
+        let stored = bounded(self.deadline, row.insert(&self.db)).await?;
         to_todo(stored)
     }
 
     #[instrument(name = "db.todos.find", skip_all)]
     async fn find(&self, id: TodoId) -> Result<Option<Todo>, RepositoryError> {
-        let row = todos::Entity::find_by_id(id.get()).one(&self.db).await.map_err(to_repository_error)?;
+        let row = bounded(self.deadline, todos::Entity::find_by_id(id.get()).one(&self.db)).await?;
         row.map(to_todo).transpose()
     }
 
@@ -52,38 +56,33 @@ impl TodoRepository for SeaOrmTodoRepository {
         filter: TodoFilter,
         page: Page,
     ) -> Result<Vec<Todo>, RepositoryError> {
-        let rows = todos::Entity::find()
+        let query = todos::Entity::find()
             .filter(todos::Column::UserId.eq(owner.get()))
             .apply_if(filter.completed, |query, completed| {
                 query.filter(todos::Column::Completed.eq(completed))
             })
             .order_by_asc(todos::Column::Id)
             .offset(u64::try_from(page.skip()).ok())
-            .limit(u64::try_from(page.limit()).ok())
-            .all(&self.db)
-            .await
-            .map_err(to_repository_error)?;
+            .limit(u64::try_from(page.limit()).ok());
+        let rows = bounded(self.deadline, query.all(&self.db)).await?;
         rows.into_iter().map(to_todo).collect()
     }
 
     #[instrument(name = "db.todos.update", skip_all)]
     async fn update(&self, todo: &Todo) -> Result<(), RepositoryError> {
-        let result = todos::Entity::update_many()
+        let update = todos::Entity::update_many()
             .col_expr(todos::Column::Title, Expr::value(todo.title.as_str()))
             .col_expr(todos::Column::Description, Expr::value(todo.description.as_ref().map(|d| d.as_str())))
             .col_expr(todos::Column::Completed, Expr::value(todo.completed))
             .col_expr(todos::Column::UpdatedAt, Expr::value(todo.updated_at))
-            .filter(todos::Column::Id.eq(todo.id.get()))
-            .exec(&self.db)
-            .await
-            .map_err(to_repository_error)?;
+            .filter(todos::Column::Id.eq(todo.id.get()));
+        let result = bounded(self.deadline, update.exec(&self.db)).await?;
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 
     #[instrument(name = "db.todos.delete", skip_all)]
     async fn delete(&self, id: TodoId) -> Result<(), RepositoryError> {
-        let result =
-            todos::Entity::delete_by_id(id.get()).exec(&self.db).await.map_err(to_repository_error)?;
+        let result = bounded(self.deadline, todos::Entity::delete_by_id(id.get()).exec(&self.db)).await?;
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 }

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
@@ -8,20 +10,22 @@ use todo_domain::{EmailAddress, NewUser, PasswordHash, User, UserId, Username};
 use tracing::instrument;
 
 use crate::entities::users;
-use crate::errors::{corrupt_row, to_repository_error};
+use crate::errors::{bounded, corrupt_row};
 
 /// [`UserRepository`] on any database sea-orm supports.
 pub struct SeaOrmUserRepository {
     db: DatabaseConnection,
+    deadline: Duration,
 }
 
 impl SeaOrmUserRepository {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// Every operation gives up after `deadline` with `RepositoryError::Unavailable`.
+    pub fn new(db: DatabaseConnection, deadline: Duration) -> Self {
+        Self { db, deadline }
     }
 
     async fn find_one(&self, query: sea_orm::Select<users::Entity>) -> Result<Option<User>, RepositoryError> {
-        let row = query.one(&self.db).await.map_err(to_repository_error)?;
+        let row = bounded(self.deadline, query.one(&self.db)).await?;
         row.map(to_user).transpose()
     }
 }
@@ -38,7 +42,7 @@ impl UserRepository for SeaOrmUserRepository {
             created_at: Set(user.created_at),
             ..Default::default()
         };
-        let stored = row.insert(&self.db).await.map_err(to_repository_error)?;
+        let stored = bounded(self.deadline, row.insert(&self.db)).await?;
         to_user(stored)
     }
 

@@ -56,6 +56,8 @@ async fn with_fresh_database<F: Future<Output = ()>>(
     db.close().await.unwrap();
 }
 
+const DEADLINE: Duration = Duration::from_secs(10);
+
 fn now() -> Timestamp {
     Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap()
 }
@@ -74,7 +76,7 @@ fn new_todo(owner: &User, title: &str) -> NewTodo {
 }
 
 async fn user(db: &DatabaseConnection, name: &str) -> User {
-    SeaOrmUserRepository::new(db.clone())
+    SeaOrmUserRepository::new(db.clone(), DEADLINE)
         .insert(new_user(name, &format!("{name}@example.com")))
         .await
         .unwrap()
@@ -82,7 +84,7 @@ async fn user(db: &DatabaseConnection, name: &str) -> User {
 
 on_each_backend! {
     async fn a_stored_user_is_found_by_id_username_and_email_in_any_case(db) {
-        let users = SeaOrmUserRepository::new(db.clone());
+        let users = SeaOrmUserRepository::new(db.clone(), DEADLINE);
         let stored = users.insert(new_user("ada", "Ada@Example.com")).await.unwrap();
         assert_eq!(stored.email.as_str(), "ada@example.com");
         assert!(stored.is_active);
@@ -95,7 +97,7 @@ on_each_backend! {
     }
 
     async fn a_taken_username_or_email_is_a_conflict_naming_the_key(db) {
-        let users = SeaOrmUserRepository::new(db.clone());
+        let users = SeaOrmUserRepository::new(db.clone(), DEADLINE);
         users.insert(new_user("ada", "ada@example.com")).await.unwrap();
 
         let same_name = users.insert(new_user("ada", "other@example.com")).await;
@@ -106,7 +108,7 @@ on_each_backend! {
 
     async fn a_stored_todo_reads_back_exactly(db) {
         let owner = user(&db, "ada").await;
-        let todos = SeaOrmTodoRepository::new(db.clone());
+        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
         let mut todo = new_todo(&owner, "Write the book");
         todo.description = Some(TodoDescription::parse("chapter one").unwrap());
 
@@ -127,7 +129,7 @@ on_each_backend! {
 
     async fn list_returns_only_the_owners_todos_in_id_order_filtered_and_paged(db) {
         let (ada, bob) = (user(&db, "ada").await, user(&db, "bob").await);
-        let todos = SeaOrmTodoRepository::new(db.clone());
+        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
         let mut ada_ids = Vec::new();
         for i in 0..6 {
             let mine = todos.insert(new_todo(&ada, &format!("ada {i}"))).await.unwrap();
@@ -152,7 +154,7 @@ on_each_backend! {
 
     async fn update_stores_every_field_and_reports_a_missing_todo(db) {
         let owner = user(&db, "ada").await;
-        let todos = SeaOrmTodoRepository::new(db.clone());
+        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
         let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
         let changed = Todo {
             title: TodoTitle::parse("final").unwrap(),
@@ -174,7 +176,7 @@ on_each_backend! {
 
     async fn delete_removes_the_todo_once_and_its_id_is_never_reused(db) {
         let owner = user(&db, "ada").await;
-        let todos = SeaOrmTodoRepository::new(db.clone());
+        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
         let highest = todos.insert(new_todo(&owner, "only")).await.unwrap();
 
         todos.delete(highest.id).await.unwrap();
@@ -186,7 +188,7 @@ on_each_backend! {
 
     async fn sixty_four_concurrent_writers_lose_no_row_and_never_see_a_locked_database(db) {
         let owner = user(&db, "ada").await;
-        let todos = Arc::new(SeaOrmTodoRepository::new(db.clone()));
+        let todos = Arc::new(SeaOrmTodoRepository::new(db.clone(), DEADLINE));
         let writers: Vec<_> = (0..64)
             .map(|writer| {
                 let (todos, owner) = (todos.clone(), owner.clone());
@@ -216,6 +218,6 @@ on_each_backend! {
         assert!(migration_status(&db).await.unwrap().iter().all(|(_, applied)| !*applied));
         migrate_up(&db).await.unwrap();
         let owner = user(&db, "ada").await;
-        assert!(SeaOrmTodoRepository::new(db.clone()).insert(new_todo(&owner, "again")).await.is_ok());
+        assert!(SeaOrmTodoRepository::new(db.clone(), DEADLINE).insert(new_todo(&owner, "again")).await.is_ok());
     }
 }

@@ -27,8 +27,9 @@ const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 /// # Errors
 /// When the password hasher refuses its parameters.
 pub fn app_state(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<AppState> {
-    let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(db.clone()));
-    let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(db.clone()));
+    let deadline = settings.database.query_timeout();
+    let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(db.clone(), deadline));
+    let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(db.clone(), deadline));
     let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(db.clone(), READINESS_TIMEOUT));
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::new(HashingParams::default())

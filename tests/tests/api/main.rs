@@ -6,6 +6,7 @@ mod concurrency;
 mod health;
 mod isolation;
 mod limits;
+mod outage;
 mod startup;
 mod todos;
 mod tokens;

@@ -1,0 +1,99 @@
+//! The database goes away and comes back while the service runs (PostgreSQL,
+//! through a proxy the test cuts). Requests that need the database must answer
+//! 503 within a bounded time, never hang or 500, and the service must recover
+//! by itself. The measured times are printed (run with --nocapture).
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use todo_tests::{Backend, POSTGRES_URL_VAR, TcpProxy, TestApp, postgres_is_configured, spawn_app_with};
+
+/// No request may take longer than this, outage or not.
+const BOUND: Duration = Duration::from_secs(10);
+
+fn postgres_address() -> (String, SocketAddr) {
+    let url = std::env::var(POSTGRES_URL_VAR).unwrap();
+    let after_at = url.rsplit_once('@').map_or(url.as_str(), |(_, rest)| rest);
+    let host_port = after_at.split(['/', '?']).next().unwrap().to_owned();
+    let address = host_port.parse().unwrap_or_else(|_| panic!("{host_port} is not an IP address and port"));
+    (host_port, address)
+}
+
+async fn start_behind_proxy() -> (TestApp, TcpProxy) {
+    let (host_port, address) = postgres_address();
+    let proxy = TcpProxy::start(address).await;
+    let app = spawn_app_with(Backend::Postgres, |settings| {
+        settings.database.url = settings.database.url.replace(&host_port, &proxy.address.to_string());
+        settings.database.acquire_timeout_ms = 1000;
+        settings.database.query_timeout_ms = 2000;
+    })
+    .await;
+    (app, proxy)
+}
+
+/// Sends `GET /todos/` until `done` says stop; checks each answer is 200 or a
+/// 503 in the API's format, within the bound; returns the time it took.
+async fn poll_until(app: &TestApp, token: &str, done: impl Fn(u16) -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        let sent = Instant::now();
+        let response = app.get("/todos/", Some(token)).await;
+        assert!(sent.elapsed() < BOUND, "a request took {:?}", sent.elapsed());
+        match response.status {
+            200 => {}
+            503 => assert_eq!(response.json(), json!({ "detail": "Service temporarily unavailable" })),
+            other => panic!("{other} during an outage: {}", response.text()),
+        }
+        if done(response.status) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no change within a minute");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_database_that_goes_down_gives_503s_quickly_and_the_service_recovers_by_itself() {
+    if !postgres_is_configured() {
+        return eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+    }
+    let (app, proxy) = start_behind_proxy().await;
+    let token = app.user_token("ada").await;
+    app.new_todo(&token, "survive the outage").await;
+
+    proxy.cut();
+    let to_first_503 = poll_until(&app, &token, |status| status == 503).await;
+    assert_eq!(app.get("/health", None).await.status, 200, "liveness does not depend on the database");
+    let ready = app.get("/health/ready", None).await;
+    assert_eq!(ready.status, 503, "{}", ready.text());
+    assert_eq!(ready.header("retry-after"), Some("1"));
+
+    proxy.restore();
+    let to_recover = poll_until(&app, &token, |status| status == 200).await;
+    assert_eq!(app.get("/health/ready", None).await.status, 200);
+    assert_eq!(app.get("/todos/", Some(&token)).await.json()[0]["title"], "survive the outage");
+    eprintln!(
+        "database refused: first 503 after {to_first_503:?}; recovered {to_recover:?} after it returned"
+    );
+}
+
+#[actix_web::test]
+async fn a_database_that_stops_answering_gives_503s_within_the_query_timeout() {
+    if !postgres_is_configured() {
+        return eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+    }
+    let (app, proxy) = start_behind_proxy().await;
+    let token = app.user_token("ada").await;
+
+    proxy.blackhole();
+    let sent = Instant::now();
+    let response = app.get("/todos/", Some(&token)).await;
+    let first_answer = sent.elapsed();
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert!(first_answer < BOUND, "answered after {first_answer:?}");
+
+    proxy.restore();
+    let to_recover = poll_until(&app, &token, |status| status == 200).await;
+    eprintln!("database silent: 503 after {first_answer:?}; recovered {to_recover:?} after it returned");
+}
