@@ -155,6 +155,21 @@ impl TestApp {
         read(request.send_body(body).await.expect("BUG: the request failed")).await
     }
 
+    /// A request with extra headers and a raw body.
+    pub async fn send_raw_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        for (name, value) in headers {
+            request = request.insert_header((*name, *value));
+        }
+        read(request.send_body(body).await.expect("BUG: the request failed")).await
+    }
+
     /// A request with extra headers.
     pub async fn request_with_headers(
         &self,

@@ -4,11 +4,12 @@
 //! error-to-HTTP mapping of the service.
 
 use std::error::Error as StdError;
+use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
-use todo_application::ports::{HashError, RepositoryError, TokenError};
+use todo_application::ports::{HashError, RepositoryError, RetryAfter, TokenError};
 use todo_application::use_cases::{
     AuthenticateError, CheckReadinessError, CreateTodoError, DeleteTodoError, GetTodoError, ListTodosError,
     LogInError, RegisterUserError, ReplaceTodoError, UpdateTodoError,
@@ -38,6 +39,9 @@ pub enum ApiError {
     /// 404 with a fixed message.
     #[error("{0}")]
     NotFound(&'static str),
+    /// 429: a rate limit is used up; `Retry-After` says for how long.
+    #[error("{detail}")]
+    TooManyRequests { detail: &'static str, retry_after: Duration },
     /// 413: the body is over the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -59,6 +63,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -74,6 +79,10 @@ impl ResponseError for ApiError {
             Self::BadRequest(message) | Self::NotFound(message) => (*message).to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes")
+            }
+            Self::TooManyRequests { detail, retry_after } => {
+                response.insert_header((RETRY_AFTER, retry_after.as_secs().max(1).to_string()));
+                (*detail).to_owned()
             }
             Self::Unavailable(cause) => {
                 tracing::warn!(error = %chain(cause.as_ref()), "dependency unavailable");
@@ -142,6 +151,9 @@ impl From<RegisterUserError> for ApiError {
         match error {
             RegisterUserError::UsernameTaken => Self::BadRequest("Username already registered"),
             RegisterUserError::EmailTaken => Self::BadRequest("Email already registered"),
+            RegisterUserError::TooManyAttempts(RetryAfter(retry_after)) => {
+                Self::TooManyRequests { detail: "Too many registrations; try again later", retry_after }
+            }
             RegisterUserError::Hashing(error) => error.into(),
             RegisterUserError::Repository(error) => error.into(),
         }
@@ -153,6 +165,10 @@ impl From<LogInError> for ApiError {
         match error {
             LogInError::InvalidCredentials => Self::IncorrectLogin,
             LogInError::Inactive => Self::BadRequest("Inactive user"),
+            LogInError::TooManyAttempts(RetryAfter(retry_after)) => Self::TooManyRequests {
+                detail: "Too many failed login attempts; try again later",
+                retry_after,
+            },
             LogInError::Hashing(error) => error.into(),
             LogInError::Token(error) => error.into(),
             LogInError::Repository(error) => error.into(),

@@ -22,7 +22,7 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, web};
 
 pub use cors::CorsPolicy;
-pub use extract::BodyLimit;
+pub use extract::{BodyLimit, TrustProxyHeaders};
 pub use state::AppState;
 
 /// How the HTTP layer behaves, as plain values from the configuration.
@@ -30,6 +30,7 @@ pub use state::AppState;
 pub struct HttpOptions {
     pub body_limit: BodyLimit,
     pub cors: CorsPolicy,
+    pub trust_proxy_headers: TrustProxyHeaders,
 }
 
 /// The whole application: routes, fallbacks and middleware around shared state.
@@ -49,6 +50,7 @@ pub fn app(
     App::new()
         .app_data(state)
         .app_data(options.body_limit)
+        .app_data(options.trust_proxy_headers)
         .configure(routes::configure)
         .default_service(web::to(middleware::not_found))
         .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, middleware::method_not_allowed))

@@ -6,7 +6,7 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use todo_adapters_db::{DatabaseConnection, DatabaseOptions, connect, migrate_up};
-use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions};
+use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions, TrustProxyHeaders};
 
 use crate::settings::{Environment, Settings};
 use crate::wiring;
@@ -30,8 +30,11 @@ impl Application {
             migrate_up(&db).await?;
         }
         let state = web::Data::new(wiring::app_state(&settings, &db)?);
-        let options =
-            HttpOptions { body_limit: BodyLimit(settings.server.body_limit_bytes), cors: cors(&settings) };
+        let options = HttpOptions {
+            body_limit: BodyLimit(settings.server.body_limit_bytes),
+            cors: cors(&settings),
+            trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
+        };
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();

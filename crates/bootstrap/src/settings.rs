@@ -29,6 +29,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub cors: CorsSettings,
+    pub rate_limit: RateLimitSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -38,6 +39,7 @@ pub struct ServerSettings {
     pub workers: usize,
     pub body_limit_bytes: usize,
     pub shutdown_timeout_seconds: u64,
+    pub trust_proxy_headers: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +70,19 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct RateLimitSettings {
+    pub failed_logins_per_username: QuotaSettings,
+    pub failed_logins_per_client: QuotaSettings,
+    pub registrations_per_client: QuotaSettings,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct QuotaSettings {
+    pub max: u32,
+    pub window_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,18 +6,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
-use todo_adapters_auth::{Argon2PasswordHasher, HashingParams, JwtSettings, JwtTokenService, SystemClock};
+use todo_adapters_auth::{
+    Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
+    SystemClock,
+};
 use todo_adapters_db::{DatabaseConnection, SeaOrmHealthCheck, SeaOrmTodoRepository, SeaOrmUserRepository};
 use todo_adapters_http::AppState;
 use todo_application::ports::{
-    Clock, HealthCheck, PasswordHasher, TodoRepository, TokenService, UserRepository,
+    Clock, HealthCheck, PasswordHasher, RateLimiter, TodoRepository, TokenService, UserRepository,
 };
 use todo_application::use_cases::{
     Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListTodos, LogIn, RegisterUser,
     ReplaceTodo, UpdateTodo,
 };
 
-use crate::settings::Settings;
+use crate::settings::{QuotaSettings, Settings};
 
 /// How long the readiness probe waits for the database.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
@@ -40,10 +43,16 @@ pub fn app_state(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
         ttl: TimeDelta::minutes(settings.auth.token_ttl_minutes),
     }));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let limits = &settings.rate_limit;
+    let limiter: Arc<dyn RateLimiter> = Arc::new(InMemoryRateLimiter::new(Quotas {
+        failed_logins_per_username: quota(limits.failed_logins_per_username),
+        failed_logins_per_client: quota(limits.failed_logins_per_client),
+        registrations_per_client: quota(limits.registrations_per_client),
+    }));
 
     Ok(AppState {
-        register_user: RegisterUser::new(users.clone(), hasher.clone(), clock.clone()),
-        log_in: LogIn::new(users.clone(), hasher, tokens.clone(), clock.clone()),
+        register_user: RegisterUser::new(users.clone(), hasher.clone(), clock.clone(), limiter.clone()),
+        log_in: LogIn::new(users.clone(), hasher, tokens.clone(), clock.clone(), limiter),
         authenticate: Authenticate::new(users, tokens),
         check_readiness: CheckReadiness::new(database),
         create_todo: CreateTodo::new(todos.clone(), clock.clone()),
@@ -53,4 +62,8 @@ pub fn app_state(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
         replace_todo: ReplaceTodo::new(todos.clone(), clock),
         delete_todo: DeleteTodo::new(todos),
     })
+}
+
+fn quota(settings: QuotaSettings) -> Quota {
+    Quota { max: settings.max, window: Duration::from_secs(settings.window_seconds) }
 }

@@ -6,6 +6,7 @@
 
 mod auth;
 mod body;
+mod client;
 mod form;
 mod json;
 mod path;
@@ -13,6 +14,7 @@ mod query;
 
 pub use auth::CurrentUser;
 pub use body::BodyLimit;
+pub use client::{ClientAddress, TrustProxyHeaders};
 pub use form::ValidForm;
 pub use json::ValidJson;
 pub use path::TodoIdPath;

@@ -4,6 +4,7 @@
 mod clock;
 mod health_check;
 mod password_hasher;
+mod rate_limiter;
 mod repository_error;
 mod todo_repository;
 mod token_service;
@@ -12,6 +13,7 @@ mod user_repository;
 pub use clock::Clock;
 pub use health_check::{HealthCheck, HealthCheckError};
 pub use password_hasher::{HashError, PasswordHasher};
+pub use rate_limiter::{Limit, RateLimiter, RetryAfter};
 pub use repository_error::{RepositoryError, UniqueKey};
 pub use todo_repository::TodoRepository;
 pub use token_service::{AccessToken, TokenError, TokenService};
@@ -23,6 +25,8 @@ pub use clock::MockClock;
 pub use health_check::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]
 pub use password_hasher::MockPasswordHasher;
+#[cfg(any(test, feature = "mocks"))]
+pub use rate_limiter::MockRateLimiter;
 #[cfg(any(test, feature = "mocks"))]
 pub use todo_repository::MockTodoRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -5,7 +5,7 @@ use todo_domain::{
     EmailAddress, PasswordHash, Timestamp, Todo, TodoDescription, TodoId, TodoTitle, User, UserId, Username,
 };
 
-use crate::ports::{MockClock, RepositoryError};
+use crate::ports::{MockClock, MockRateLimiter, RepositoryError};
 
 pub fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 21, 10, 15, 30).unwrap()
@@ -50,4 +50,12 @@ pub fn todo(id: i64, owner: i64) -> Todo {
 
 pub fn unavailable() -> RepositoryError {
     RepositoryError::Unavailable("connection refused".into())
+}
+
+/// A rate limiter that never limits.
+pub fn unlimited() -> MockRateLimiter {
+    let mut limiter = MockRateLimiter::new();
+    limiter.expect_check().returning(|_, _| Ok(()));
+    limiter.expect_record().return_const(());
+    limiter
 }

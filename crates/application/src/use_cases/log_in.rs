@@ -4,15 +4,19 @@ use todo_domain::{Password, Username};
 use tracing::instrument;
 
 use crate::ports::{
-    AccessToken, Clock, HashError, PasswordHasher, RepositoryError, TokenError, TokenService, UserRepository,
+    AccessToken, Clock, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter,
+    TokenError, TokenService, UserRepository,
 };
 
-/// Exchanges a username and password for an access token.
+/// Exchanges a username and password for an access token. Failed attempts are
+/// counted per username and per client; past either limit, attempts are refused
+/// before any password is checked.
 pub struct LogIn {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     tokens: Arc<dyn TokenService>,
     clock: Arc<dyn Clock>,
+    limiter: Arc<dyn RateLimiter>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +27,9 @@ pub enum LogInError {
     /// The password was right but the account is deactivated.
     #[error("the user is inactive")]
     Inactive,
+    /// Too many failed attempts for this username or from this client.
+    #[error("too many failed log-ins")]
+    TooManyAttempts(RetryAfter),
     #[error(transparent)]
     Hashing(#[from] HashError),
     #[error(transparent)]
@@ -37,21 +44,36 @@ impl LogIn {
         hasher: Arc<dyn PasswordHasher>,
         tokens: Arc<dyn TokenService>,
         clock: Arc<dyn Clock>,
+        limiter: Arc<dyn RateLimiter>,
     ) -> Self {
-        Self { users, hasher, tokens, clock }
+        Self { users, hasher, tokens, clock, limiter }
     }
 
     /// `username` is taken as typed: a name that could never be registered is
-    /// simply unknown. Every path verifies a hash, so timing tells nothing.
+    /// simply unknown. Every path that checks a password verifies a hash, so timing
+    /// tells nothing. `client` is the caller's network address.
     #[instrument(name = "log_in", skip_all)]
-    pub async fn execute(&self, username: &str, password: Password) -> Result<AccessToken, LogInError> {
+    pub async fn execute(
+        &self,
+        username: &str,
+        password: Password,
+        client: &str,
+    ) -> Result<AccessToken, LogInError> {
+        self.limiter
+            .check(Limit::FailedLoginsPerUsername, username)
+            .and_then(|()| self.limiter.check(Limit::FailedLoginsPerClient, client))
+            .map_err(LogInError::TooManyAttempts)?;
         let user = match Username::parse(username) {
             Ok(username) => self.users.find_by_username(&username).await?,
             Err(_) => None,
         };
         let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
         let matches = self.hasher.verify(password, stored_hash).await?;
-        let user = user.filter(|_| matches).ok_or(LogInError::InvalidCredentials)?;
+        let Some(user) = user.filter(|_| matches) else {
+            self.limiter.record(Limit::FailedLoginsPerUsername, username);
+            self.limiter.record(Limit::FailedLoginsPerClient, client);
+            return Err(LogInError::InvalidCredentials);
+        };
         if !user.is_active {
             return Err(LogInError::Inactive);
         }
@@ -61,12 +83,14 @@ impl LogIn {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use mockall::predicate::{always, eq};
     use todo_domain::User;
 
     use super::*;
-    use crate::ports::{MockPasswordHasher, MockTokenService, MockUserRepository};
-    use crate::use_cases::fixtures::{clock, now, unavailable, user, user_id};
+    use crate::ports::{MockPasswordHasher, MockRateLimiter, MockTokenService, MockUserRepository};
+    use crate::use_cases::fixtures::{clock, now, unavailable, unlimited, user, user_id};
 
     fn users_with_ada() -> MockUserRepository {
         let mut users = MockUserRepository::new();
@@ -99,8 +123,18 @@ mod tests {
         tokens: MockTokenService,
         username: &str,
     ) -> Result<AccessToken, LogInError> {
-        LogIn::new(Arc::new(users), Arc::new(hasher), Arc::new(tokens), Arc::new(clock()))
-            .execute(username, Password::from_attempt("secret".into()))
+        log_in_limited(users, hasher, tokens, username, unlimited()).await
+    }
+
+    async fn log_in_limited(
+        users: MockUserRepository,
+        hasher: MockPasswordHasher,
+        tokens: MockTokenService,
+        username: &str,
+        limiter: MockRateLimiter,
+    ) -> Result<AccessToken, LogInError> {
+        LogIn::new(Arc::new(users), Arc::new(hasher), Arc::new(tokens), Arc::new(clock()), Arc::new(limiter))
+            .execute(username, Password::from_attempt("secret".into()), "192.0.2.7")
             .await
     }
 
@@ -159,5 +193,60 @@ mod tests {
         users.expect_find_by_username().returning(|_| Err(unavailable()));
         let result = log_in(users, MockPasswordHasher::new(), MockTokenService::new(), "user1").await;
         assert!(matches!(result, Err(LogInError::Repository(_))));
+    }
+
+    #[tokio::test]
+    async fn log_in_counts_a_failure_against_the_username_and_the_client() {
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_check().returning(|_, _| Ok(()));
+        limiter
+            .expect_record()
+            .with(eq(Limit::FailedLoginsPerUsername), eq("user1"))
+            .times(1)
+            .return_const(());
+        limiter
+            .expect_record()
+            .with(eq(Limit::FailedLoginsPerClient), eq("192.0.2.7"))
+            .times(1)
+            .return_const(());
+        let result = log_in_limited(
+            users_with_ada(),
+            hasher_answering(false, true),
+            MockTokenService::new(),
+            "user1",
+            limiter,
+        )
+        .await;
+        assert!(matches!(result, Err(LogInError::InvalidCredentials)));
+    }
+
+    #[tokio::test]
+    async fn log_in_counts_nothing_when_it_succeeds() {
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_check().returning(|_, _| Ok(()));
+        limiter.expect_record().never();
+        let result =
+            log_in_limited(users_with_ada(), hasher_answering(true, true), tokens(), "user1", limiter).await;
+        assert!(result.is_ok());
+    }
+
+    #[tokio::test]
+    async fn log_in_refuses_before_checking_any_password_once_a_limit_is_reached() {
+        for exhausted in [Limit::FailedLoginsPerUsername, Limit::FailedLoginsPerClient] {
+            let mut limiter = MockRateLimiter::new();
+            limiter.expect_check().returning(move |limit, _| {
+                if limit == exhausted { Err(RetryAfter(Duration::from_secs(42))) } else { Ok(()) }
+            });
+            // No lookup, no hashing: the mocks below would panic if called.
+            let result = log_in_limited(
+                MockUserRepository::new(),
+                MockPasswordHasher::new(),
+                MockTokenService::new(),
+                "user1",
+                limiter,
+            )
+            .await;
+            assert!(matches!(result, Err(LogInError::TooManyAttempts(RetryAfter(d))) if d.as_secs() == 42));
+        }
     }
 }

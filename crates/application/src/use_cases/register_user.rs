@@ -3,13 +3,18 @@ use std::sync::Arc;
 use todo_domain::{EmailAddress, NewUser, Password, User, Username};
 use tracing::instrument;
 
-use crate::ports::{Clock, HashError, PasswordHasher, RepositoryError, UniqueKey, UserRepository};
+use crate::ports::{
+    Clock, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter, UniqueKey,
+    UserRepository,
+};
 
 /// Creates an account: unique username and e-mail, password stored only as a hash.
+/// Registrations are counted per client and refused past the limit.
 pub struct RegisterUser {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
+    limiter: Arc<dyn RateLimiter>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +23,8 @@ pub enum RegisterUserError {
     UsernameTaken,
     #[error("the e-mail address is already registered")]
     EmailTaken,
+    #[error("too many registrations from this client")]
+    TooManyAttempts(RetryAfter),
     #[error(transparent)]
     Hashing(#[from] HashError),
     #[error(transparent)]
@@ -41,8 +48,9 @@ impl RegisterUser {
         users: Arc<dyn UserRepository>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
+        limiter: Arc<dyn RateLimiter>,
     ) -> Self {
-        Self { users, hasher, clock }
+        Self { users, hasher, clock, limiter }
     }
 
     #[instrument(name = "register_user", skip_all, fields(username = %username))]
@@ -51,7 +59,12 @@ impl RegisterUser {
         username: Username,
         email: EmailAddress,
         password: Password,
+        client: &str,
     ) -> Result<User, RegisterUserError> {
+        self.limiter
+            .check(Limit::RegistrationsPerClient, client)
+            .map_err(RegisterUserError::TooManyAttempts)?;
+        self.limiter.record(Limit::RegistrationsPerClient, client);
         if self.users.find_by_username(&username).await?.is_some() {
             return Err(RegisterUserError::UsernameTaken);
         }
@@ -70,8 +83,8 @@ mod tests {
     use todo_domain::PasswordHash;
 
     use super::*;
-    use crate::ports::{MockPasswordHasher, MockUserRepository};
-    use crate::use_cases::fixtures::{clock, now, unavailable, user};
+    use crate::ports::{MockPasswordHasher, MockRateLimiter, MockUserRepository};
+    use crate::use_cases::fixtures::{clock, now, unavailable, unlimited, user};
 
     fn input() -> (Username, EmailAddress, Password) {
         (
@@ -98,9 +111,17 @@ mod tests {
         users: MockUserRepository,
         hasher: MockPasswordHasher,
     ) -> Result<User, RegisterUserError> {
+        register_limited(users, hasher, unlimited()).await
+    }
+
+    async fn register_limited(
+        users: MockUserRepository,
+        hasher: MockPasswordHasher,
+        limiter: MockRateLimiter,
+    ) -> Result<User, RegisterUserError> {
         let (username, email, password) = input();
-        RegisterUser::new(Arc::new(users), Arc::new(hasher), Arc::new(clock()))
-            .execute(username, email, password)
+        RegisterUser::new(Arc::new(users), Arc::new(hasher), Arc::new(clock()), Arc::new(limiter))
+            .execute(username, email, password, "192.0.2.7")
             .await
     }
 
@@ -162,5 +183,30 @@ mod tests {
         users.expect_find_by_username().returning(|_| Err(unavailable()));
         let result = register(users, MockPasswordHasher::new()).await;
         assert!(matches!(result, Err(RegisterUserError::Repository(RepositoryError::Unavailable(_)))));
+    }
+
+    #[tokio::test]
+    async fn register_user_counts_every_registration_of_a_client() {
+        let mut limiter = MockRateLimiter::new();
+        limiter
+            .expect_check()
+            .with(eq(Limit::RegistrationsPerClient), eq("192.0.2.7"))
+            .returning(|_, _| Ok(()));
+        limiter
+            .expect_record()
+            .with(eq(Limit::RegistrationsPerClient), eq("192.0.2.7"))
+            .times(1)
+            .return_const(());
+        let mut users = no_one_registered();
+        users.expect_insert().returning(|_| Ok(user(1)));
+        assert!(register_limited(users, hasher(), limiter).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn register_user_refuses_a_client_over_its_limit_before_any_work() {
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_check().returning(|_, _| Err(RetryAfter(std::time::Duration::from_secs(9))));
+        let result = register_limited(MockUserRepository::new(), MockPasswordHasher::new(), limiter).await;
+        assert!(matches!(result, Err(RegisterUserError::TooManyAttempts(_))));
     }
 }

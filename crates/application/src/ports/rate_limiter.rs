@@ -1,0 +1,27 @@
+use std::time::Duration;
+
+/// The limits the service enforces, each counted per key over its own window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// Failed log-ins for one username, whoever tries.
+    FailedLoginsPerUsername,
+    /// Failed log-ins from one client address, whatever the username.
+    FailedLoginsPerClient,
+    /// Registrations from one client address.
+    RegistrationsPerClient,
+}
+
+/// The limit is used up; the caller may try again after this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("rate limit reached; retry after {0:?}")]
+pub struct RetryAfter(pub Duration);
+
+/// Counting attempts against limits.
+///
+/// # Errors
+/// `check` returns [`RetryAfter`] when `key` has used up `limit` for now.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait RateLimiter: Send + Sync {
+    fn check(&self, limit: Limit, key: &str) -> Result<(), RetryAfter>;
+    fn record(&self, limit: Limit, key: &str);
+}
