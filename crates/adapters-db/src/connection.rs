@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use todo_migration::{MigrationStatus, Migrator, MigratorTrait};
 
 /// How long a SQLite writer waits for another one to finish before giving up.
@@ -67,4 +67,36 @@ pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<(), DbE
 pub async fn migration_status(db: &DatabaseConnection) -> Result<Vec<(String, bool)>, DbErr> {
     let migrations = Migrator::get_migration_with_status(db).await?;
     Ok(migrations.iter().map(|m| (m.name().to_owned(), m.status() == MigrationStatus::Applied)).collect())
+}
+
+/// The pool's connections right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections, idle or in use.
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+/// How many connections the pool holds and how many are idle.
+pub fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            Some(PoolStats {
+                size: pool.size(),
+                idle: pool.num_idle(),
+                max: pool.options().get_max_connections(),
+            })
+        }
+        DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            Some(PoolStats {
+                size: pool.size(),
+                idle: pool.num_idle(),
+                max: pool.options().get_max_connections(),
+            })
+        }
+        _ => None,
+    }
 }

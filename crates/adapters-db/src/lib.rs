@@ -15,7 +15,9 @@ pub mod testing;
 mod todo_repository;
 mod user_repository;
 
-pub use connection::{DatabaseOptions, connect, migrate_down, migrate_up, migration_status};
+pub use connection::{
+    DatabaseOptions, PoolStats, connect, migrate_down, migrate_up, migration_status, pool_stats,
+};
 pub use health::SeaOrmHealthCheck;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 pub use todo_repository::SeaOrmTodoRepository;

@@ -10,6 +10,7 @@ mod cors;
 mod dto;
 pub mod errors;
 mod extract;
+mod metrics;
 mod middleware;
 mod routes;
 mod state;
@@ -23,6 +24,7 @@ use actix_web::{App, web};
 
 pub use cors::CorsPolicy;
 pub use extract::{BodyLimit, TrustProxyHeaders};
+pub use metrics::Metrics;
 pub use state::AppState;
 
 /// How the HTTP layer behaves, as plain values from the configuration.
@@ -31,6 +33,7 @@ pub struct HttpOptions {
     pub body_limit: BodyLimit,
     pub cors: CorsPolicy,
     pub trust_proxy_headers: TrustProxyHeaders,
+    pub metrics: web::Data<Metrics>,
 }
 
 /// The whole application: routes, fallbacks and middleware around shared state.
@@ -51,9 +54,12 @@ pub fn app(
         .app_data(state)
         .app_data(options.body_limit)
         .app_data(options.trust_proxy_headers)
+        .app_data(options.metrics)
         .configure(routes::configure)
+        .route("/metrics", web::get().to(metrics::render))
         .default_service(web::to(middleware::not_found))
         .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, middleware::method_not_allowed))
         .wrap(options.cors.middleware())
+        .wrap(from_fn(metrics::record))
         .wrap(from_fn(middleware::request_context))
 }

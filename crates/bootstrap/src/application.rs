@@ -8,6 +8,7 @@ use actix_web::{HttpServer, web};
 use todo_adapters_db::{DatabaseConnection, DatabaseOptions, connect, migrate_up};
 use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions, TrustProxyHeaders};
 
+use crate::metrics;
 use crate::settings::{Environment, Settings};
 use crate::wiring;
 
@@ -34,6 +35,7 @@ impl Application {
             body_limit: BodyLimit(settings.server.body_limit_bytes),
             cors: cors(&settings),
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
+            metrics: web::Data::new(metrics::metrics(&db)),
         };
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;

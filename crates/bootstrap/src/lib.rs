@@ -7,6 +7,7 @@
 //! [`Application::build`], so the tests run exactly what production runs.
 
 mod application;
+mod metrics;
 pub mod settings;
 pub mod telemetry;
 mod wiring;

@@ -6,6 +6,7 @@ mod concurrency;
 mod health;
 mod isolation;
 mod limits;
+mod metrics;
 mod outage;
 mod rate_limits;
 mod startup;
