@@ -46,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
 
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            tracing::info!(settings = %settings.summary(), "starting");
             let (host, environment) = (settings.server.host.clone(), settings.environment);
             let application = Application::build(settings).await?;
             tracing::info!(?environment, "listening on http://{host}:{}", application.port());

@@ -171,6 +171,41 @@ fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<SecretStr
     String::deserialize(deserializer).map(SecretString::from)
 }
 
+impl Settings {
+    /// A one-line description of the effective settings for the start-up log:
+    /// no signing secret, and no password in the database URL.
+    pub fn summary(&self) -> String {
+        format!(
+            "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
+             query_timeout={}ms migrate_on_start={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={}",
+            self.environment,
+            self.server.host,
+            self.server.port,
+            self.server.workers,
+            self.server.body_limit_bytes,
+            redact_password(&self.database.url),
+            self.database.max_connections,
+            self.database.acquire_timeout_ms,
+            self.database.query_timeout_ms,
+            self.database.migrate_on_start,
+            self.auth.token_ttl_minutes,
+            self.log.format,
+            self.cors.allowed_origins,
+            self.server.trust_proxy_headers,
+        )
+    }
+}
+
+/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match credentials.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 impl DatabaseSettings {
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.acquire_timeout_ms)
@@ -231,6 +266,16 @@ mod tests {
         let mut settings = production_with_secret(&"x".repeat(40));
         settings.cors.allowed_origins = Some(vec!["*".into()]);
         assert!(matches!(settings.check(), Err(SettingsError::AnyOriginInProduction)));
+    }
+
+    #[test]
+    fn the_summary_shows_no_secret_and_no_database_password() {
+        let mut settings = production_with_secret("a very secret signing key of some length");
+        settings.database.url = "postgres://todo:hunter2@db.internal:5432/todo".into();
+        let summary = settings.summary();
+        assert!(summary.contains("database=postgres://todo:***@db.internal:5432/todo"), "{summary}");
+        assert!(!summary.contains("hunter2") && !summary.contains("very secret"), "{summary}");
+        assert_eq!(redact_password("sqlite://todo.db"), "sqlite://todo.db");
     }
 
     #[test]

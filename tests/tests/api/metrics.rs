@@ -27,6 +27,6 @@ on_each_backend! {
         ] {
             assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
         }
-        assert!(!text.contains("999999"), "raw paths must not become labels");
+        assert!(!text.contains("/todos/999999") && !text.contains("/no/such/path"), "raw paths must not become labels");
     }
 }

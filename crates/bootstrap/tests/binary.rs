@@ -1,0 +1,190 @@
+//! The `todo-api` binary as an operator runs it: its commands, its configuration
+//! files and environment variables, its logs, and how it stops.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR, TestDatabase};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_todo-api");
+const SECRET: &str = "a production secret that is long enough to sign with";
+
+fn todo_api(working_dir: &Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command.current_dir(working_dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.kill_on_drop(true);
+    command
+}
+
+async fn migrate(database_url: &str, args: &[&str]) -> String {
+    let output = todo_api(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .arg("migrate")
+        .args(args)
+        .env("APP_DATABASE__URL", database_url)
+        .env("APP_LOG__FILTER", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "migrate {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
+    let Some(database) = TestDatabase::create(backend).await else {
+        return eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
+    };
+    let url = database.url.as_str();
+    let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n";
+    assert_eq!(migrate(url, &["status"]).await, pending);
+    migrate(url, &["up"]).await;
+    assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
+    migrate(url, &["down"]).await;
+    let one_down = "applied m20261121_000001_create_users\npending m20261121_000002_create_todos\n";
+    assert_eq!(migrate(url, &["status"]).await, one_down);
+    migrate(url, &["down", "--steps", "1"]).await;
+    assert_eq!(migrate(url, &["status"]).await, pending);
+    migrate(url, &["up"]).await;
+    assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
+}
+
+#[tokio::test]
+async fn migrate_commands_apply_roll_back_and_report_on_sqlite() {
+    migrate_commands_apply_roll_back_and_report(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn migrate_commands_apply_roll_back_and_report_on_postgres() {
+    migrate_commands_apply_roll_back_and_report(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn production_refuses_to_start_without_a_secret_and_says_why() {
+    // The repository's config/production.toml is read from the working directory.
+    let output = todo_api(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().parent().unwrap())
+        .env("APP_ENVIRONMENT", "production")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("APP_AUTH__SECRET must be set in production"), "{stderr}");
+}
+
+/// A served process, its address, and its log lines as they come.
+struct Served {
+    child: Child,
+    address: String,
+    /// Lines logged up to and including "listening on".
+    startup_log: Vec<String>,
+    log: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+async fn serve(working_dir: &Path, env: &[(&str, &str)]) -> Served {
+    let mut child = todo_api(working_dir)
+        .arg("serve")
+        .env("APP_SERVER__PORT", "0")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (sender, mut log) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = sender.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut startup_log = Vec::new();
+    let address = loop {
+        let line = tokio::time::timeout_at(deadline.into(), log.recv()).await.unwrap().expect("exited early");
+        let address = line
+            .split_once("listening on http://")
+            .map(|(_, rest)| rest.split(['"', ' ']).next().unwrap().to_owned());
+        startup_log.push(line);
+        if let Some(address) = address {
+            break format!("http://{address}");
+        }
+    };
+    Served { child, address, startup_log, log }
+}
+
+#[tokio::test]
+async fn production_logs_json_with_the_effective_settings_and_no_secret() {
+    let temporary = tempfile::tempdir().unwrap();
+    let directory = temporary.path().to_owned();
+    std::fs::create_dir(directory.join("config")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/production.toml"),
+        directory.join("config/production.toml"),
+    )
+    .unwrap();
+    let database = format!("sqlite://{}", directory.join("todo.db").display());
+    let mut served = serve(
+        &directory,
+        &[
+            ("APP_ENVIRONMENT", "production"),
+            ("APP_AUTH__SECRET", SECRET),
+            ("APP_DATABASE__URL", &database),
+            ("APP_SERVER__HOST", "127.0.0.1"),
+        ],
+    )
+    .await;
+    served.child.start_kill().unwrap();
+    served.child.wait().await.unwrap();
+    let mut lines = served.startup_log.clone();
+    while let Ok(line) = served.log.try_recv() {
+        lines.push(line);
+    }
+    let starting = lines
+        .iter()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .find(|event| event["message"] == "starting")
+        .expect("no start-up line");
+    let settings = starting["settings"].as_str().unwrap();
+    assert!(settings.contains("environment=Production") && settings.contains("log=Json"), "{settings}");
+    assert!(!lines.concat().contains(SECRET));
+}
+
+#[actix_web::test]
+async fn sigterm_closes_the_listener_and_lets_requests_in_flight_finish() {
+    let database = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    let served = serve(Path::new(env!("CARGO_MANIFEST_DIR")), &[("APP_DATABASE__URL", &database.url)]).await;
+    let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+
+    // Registrations hash passwords with Argon2id: slow enough to be in flight.
+    let registrations = (0..24).map(|i| {
+        let (client, address) = (&client, &served.address);
+        async move {
+            let body = json!({ "username": format!("user{i}"), "email": format!("user{i}@example.com"), "password": "correct horse" });
+            let response = client.post(format!("{address}/auth/register")).send_json(&body).await;
+            (response.map(|r| r.status().as_u16()), Instant::now())
+        }
+    });
+    let terminate = async {
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+        let pid = served.child.id().unwrap().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());
+        Instant::now()
+    };
+    let (results, terminated_at) = tokio::join!(join_all(registrations), terminate);
+
+    let answered_after_sigterm = results.iter().filter(|(_, at)| *at > terminated_at).count();
+    for (status, _) in &results {
+        assert_eq!(status.as_ref().ok(), Some(&201), "every request in flight completes: {status:?}");
+    }
+    assert!(answered_after_sigterm > 0, "no request was still in flight at SIGTERM; the test proves nothing");
+
+    let refused = client.get(format!("{}/health", served.address)).send().await;
+    assert!(refused.is_err(), "the listener is closed after SIGTERM");
+    let mut child = served.child;
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit status {status}");
+    eprintln!("{answered_after_sigterm} of {} requests finished after SIGTERM", results.len());
+}
