@@ -107,6 +107,20 @@ struct Detail<T> {
     detail: T,
 }
 
+/// An error raised by the framework or a middleware rather than by a handler
+/// (a refused CORS preflight, say), in the API's format. Its message is shown for
+/// 4xx; a 5xx is logged and shown as "Internal Server Error", as everywhere else.
+pub fn framework_error_response(error: &actix_web::Error) -> HttpResponse {
+    let status = error.as_response_error().status_code();
+    let detail = if status.is_server_error() {
+        tracing::error!(error = %error, "request failed in the framework");
+        "Internal Server Error".to_owned()
+    } else {
+        error.to_string()
+    };
+    HttpResponse::build(status).json(Detail { detail })
+}
+
 /// An error and all its sources, for the log: "a: b: c".
 fn chain(error: &(dyn StdError + 'static)) -> String {
     let mut text = error.to_string();

@@ -18,7 +18,6 @@ pub mod validation;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, web};
 
@@ -58,8 +57,8 @@ pub fn app(
         .configure(routes::configure)
         .route("/metrics", web::get().to(metrics::render))
         .default_service(web::to(middleware::not_found))
-        .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, middleware::method_not_allowed))
         .wrap(options.cors.middleware())
+        .wrap(ErrorHandlers::new().default_handler(middleware::json_error_body))
         .wrap(from_fn(metrics::record))
         .wrap(from_fn(middleware::request_context))
 }

@@ -183,8 +183,13 @@ async fn sigterm_closes_the_listener_and_lets_requests_in_flight_finish() {
 
     let refused = client.get(format!("{}/health", served.address)).send().await;
     assert!(refused.is_err(), "the listener is closed after SIGTERM");
-    let mut child = served.child;
+    let (mut child, mut log) = (served.child, served.log);
     let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "exit status {status}");
+    let mut after_stop = Vec::new();
+    while let Some(line) = log.recv().await {
+        after_stop.push(line);
+    }
+    assert!(after_stop.iter().any(|line| line.contains("closing the database pool")), "{after_stop:?}");
     eprintln!("{answered_after_sigterm} of {} requests finished after SIGTERM", results.len());
 }

@@ -1,6 +1,6 @@
 use actix_web::http::Method;
 use serde_json::json;
-use todo_tests::{on_each_backend, spawn_app};
+use todo_tests::{Backend, on_each_backend, spawn_app, spawn_app_with};
 
 on_each_backend! {
     async fn root_welcomes(backend) {
@@ -91,4 +91,28 @@ on_each_backend! {
             app.request_with_headers(Method::GET, "/health", &[("Origin", "https://other.example")]).await;
         assert_eq!(simple.header("access-control-allow-origin"), Some("https://other.example"));
     }
+}
+
+#[actix_web::test]
+async fn cors_allows_only_the_listed_origins_in_production() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        settings.environment = todo_bootstrap::settings::Environment::Production;
+        settings.cors.allowed_origins = Some(vec!["https://app.example".into()]);
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        let app = &app;
+        async move {
+            let headers = [("Origin", origin), ("Access-Control-Request-Method", "POST")];
+            app.request_with_headers(Method::OPTIONS, "/todos/", &headers).await
+        }
+    };
+    let listed = preflight("https://app.example").await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.header("access-control-allow-origin"), Some("https://app.example"));
+    let other = preflight("https://evil.example").await;
+    assert_ne!(other.header("access-control-allow-origin"), Some("https://evil.example"));
+    assert!(other.header("access-control-allow-origin").is_none(), "{:?}", other.headers);
+    assert_eq!(other.status, 400);
+    assert_eq!(other.json(), serde_json::json!({ "detail": "Origin is not allowed to make this request" }));
 }

@@ -3,5 +3,5 @@
 mod fallback;
 mod request_context;
 
-pub use fallback::{method_not_allowed, not_found};
+pub use fallback::{json_error_body, not_found};
 pub use request_context::{REQUEST_ID, request_context};

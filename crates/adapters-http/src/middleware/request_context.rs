@@ -11,6 +11,8 @@ use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing::Instrument;
 
+use crate::errors::framework_error_response;
+
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const PROCESS_TIME: HeaderName = HeaderName::from_static("x-process-time");
 
@@ -49,9 +51,9 @@ pub async fn request_context<B: MessageBody + 'static>(
             log(response.status());
             Ok(response)
         }
-        // An error that no inner layer turned into a response: stamp the response it renders.
+        // An error that no inner layer turned into a response: render it in the API's format.
         Err(error) => {
-            let mut response = error.error_response();
+            let mut response = framework_error_response(&error);
             stamp(response.headers_mut());
             log(response.status());
             Err(InternalError::from_response(error, response).into())
