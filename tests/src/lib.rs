@@ -5,6 +5,7 @@
 //! [`on_each_backend!`] defines every test twice, on SQLite and on PostgreSQL;
 //! the PostgreSQL variants run when `TEST_POSTGRES_URL` names a server.
 
+mod openapi;
 mod proxy;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::http::Method;
 use actix_web::http::header::HeaderMap;
 use awc::Client;
+pub use openapi::ApiDocument;
 pub use proxy::TcpProxy;
 use serde_json::{Value, json};
 use todo_adapters_db::testing::TestDatabase;

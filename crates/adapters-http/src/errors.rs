@@ -15,7 +15,7 @@ use todo_application::use_cases::{
     LogInError, RegisterUserError, ReplaceTodoError, UpdateTodoError,
 };
 
-use crate::validation::ValidationErrors;
+use crate::validation::{ValidationErrors, Violation};
 
 type Cause = Box<dyn StdError + Send + Sync>;
 
@@ -72,7 +72,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         let detail = match self {
-            Self::Validation(errors) => return response.json(Detail { detail: errors.violations() }),
+            Self::Validation(errors) => {
+                return response.json(ValidationErrorResponse { detail: errors.violations().to_vec() });
+            }
             Self::NotAuthenticated => "Not authenticated".to_owned(),
             Self::InvalidToken => "Could not validate credentials".to_owned(),
             Self::IncorrectLogin => "Incorrect username or password".to_owned(),
@@ -97,14 +99,22 @@ impl ResponseError for ApiError {
         if self.status_code() == StatusCode::UNAUTHORIZED {
             response.insert_header((WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        response.json(Detail { detail })
+        response.json(ErrorResponse { detail })
     }
 }
 
-/// The body of every error: `{"detail": ...}`, fields in declaration order.
-#[derive(serde::Serialize)]
-struct Detail<T> {
-    detail: T,
+/// The body of every error answer but 422.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    #[schema(example = "Todo not found")]
+    pub detail: String,
+}
+
+/// The body of a 422: every problem found in the request.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = HTTPValidationError)]
+pub struct ValidationErrorResponse {
+    pub detail: Vec<Violation>,
 }
 
 /// An error raised by the framework or a middleware rather than by a handler
@@ -118,7 +128,7 @@ pub fn framework_error_response(error: &actix_web::Error) -> HttpResponse {
     } else {
         error.to_string()
     };
-    HttpResponse::build(status).json(Detail { detail })
+    HttpResponse::build(status).json(ErrorResponse { detail })
 }
 
 /// An error and all its sources, for the log: "a: b: c".

@@ -12,6 +12,7 @@ pub mod errors;
 mod extract;
 mod metrics;
 mod middleware;
+pub mod openapi;
 mod routes;
 mod state;
 pub mod validation;
@@ -27,12 +28,14 @@ pub use metrics::Metrics;
 pub use state::AppState;
 
 /// How the HTTP layer behaves, as plain values from the configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpOptions {
     pub body_limit: BodyLimit,
     pub cors: CorsPolicy,
     pub trust_proxy_headers: TrustProxyHeaders,
     pub metrics: web::Data<Metrics>,
+    /// Built once with [`openapi::document`]; each worker serves a clone.
+    pub openapi: utoipa::openapi::OpenApi,
 }
 
 /// The whole application: routes, fallbacks and middleware around shared state.
@@ -55,6 +58,7 @@ pub fn app(
         .app_data(options.trust_proxy_headers)
         .app_data(options.metrics)
         .configure(routes::configure)
+        .configure(|cfg| openapi::configure(cfg, options.openapi))
         .route("/metrics", web::get().to(metrics::render))
         .default_service(web::to(middleware::not_found))
         .wrap(options.cors.middleware())

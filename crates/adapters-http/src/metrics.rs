@@ -105,7 +105,14 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// `GET /metrics`: every registered metric in the OpenMetrics text format.
+/// Prometheus metrics.
+///
+/// Requests by route template, method and status; latency; requests in flight; the
+/// database pool; the build. OpenMetrics text format.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses(
+    (status = 200, description = "Every metric", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        body = String, example = "http_requests_in_flight 1"),
+))]
 pub async fn render(metrics: web::Data<Metrics>) -> HttpResponse {
     let mut text = String::new();
     match encode(&mut text, &metrics.registry) {

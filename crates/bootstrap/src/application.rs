@@ -36,6 +36,7 @@ impl Application {
             cors: cors(&settings),
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
             metrics: web::Data::new(metrics::metrics(&db)),
+            openapi: todo_adapters_http::openapi::document(),
         };
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;

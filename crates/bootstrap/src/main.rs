@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Apply pending migrations (unless configured not to) and serve HTTP. The default.
     Serve,
+    /// Print the OpenAPI document (the one served at /openapi.json) and exit.
+    Openapi,
     /// Manage the database schema.
     Migrate {
         #[command(subcommand)]
@@ -40,31 +42,42 @@ enum MigrateAction {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        // Needs no configuration and no database, so that it runs anywhere.
+        Command::Openapi => println!("{}", todo_adapters_http::openapi::document().to_pretty_json()?),
+        Command::Serve => serve(configured()?).await?,
+        Command::Migrate { action } => migrate(configured()?, action).await?,
+    }
+    Ok(())
+}
+
+/// The settings of this process, with logging set up as they say.
+fn configured() -> anyhow::Result<Settings> {
     let settings = Settings::load()?;
     telemetry::init(&settings.log)?;
+    Ok(settings)
+}
 
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            tracing::info!(settings = %settings.summary(), "starting");
-            let (host, environment) = (settings.server.host.clone(), settings.environment);
-            let application = Application::build(settings).await?;
-            tracing::info!(?environment, "listening on http://{host}:{}", application.port());
-            application.run_until_stopped().await?;
-        }
-        Command::Migrate { action } => {
-            let db = connect(&database_options(&settings)).await?;
-            match action {
-                MigrateAction::Up => migrate_up(&db).await?,
-                MigrateAction::Down { steps } => migrate_down(&db, steps).await?,
-                MigrateAction::Status => {
-                    for (name, applied) in migration_status(&db).await? {
-                        println!("{} {name}", if applied { "applied" } else { "pending" });
-                    }
-                }
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(settings = %settings.summary(), "starting");
+    let (host, environment) = (settings.server.host.clone(), settings.environment);
+    let application = Application::build(settings).await?;
+    tracing::info!(?environment, "listening on http://{host}:{}", application.port());
+    application.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn migrate(settings: Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = connect(&database_options(&settings)).await?;
+    match action {
+        MigrateAction::Up => migrate_up(&db).await?,
+        MigrateAction::Down { steps } => migrate_down(&db, steps).await?,
+        MigrateAction::Status => {
+            for (name, applied) in migration_status(&db).await? {
+                println!("{} {name}", if applied { "applied" } else { "pending" });
             }
-            db.close().await?;
         }
     }
+    db.close().await?;
     Ok(())
 }

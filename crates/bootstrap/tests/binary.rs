@@ -63,6 +63,17 @@ async fn migrate_commands_apply_roll_back_and_report_on_postgres() {
 }
 
 #[tokio::test]
+async fn the_openapi_command_prints_the_committed_document_without_any_configuration() {
+    let output = todo_api(&std::env::temp_dir()).arg("openapi").output().await.unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let committed: Value =
+        serde_json::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../openapi.json")))
+            .unwrap();
+    assert!(printed == committed, "regenerate with `cargo run -- openapi > openapi.json`");
+}
+
+#[tokio::test]
 async fn production_refuses_to_start_without_a_secret_and_says_why() {
     // The repository's config/production.toml is read from the working directory.
     let output = todo_api(Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().parent().unwrap())

@@ -7,6 +7,7 @@ mod health;
 mod isolation;
 mod limits;
 mod metrics;
+mod openapi;
 mod outage;
 mod rate_limits;
 mod startup;

@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use todo_tests::{Backend, POSTGRES_URL_VAR, TcpProxy, TestApp, postgres_is_configured, spawn_app_with};
+use todo_tests::{
+    ApiDocument, Backend, POSTGRES_URL_VAR, TcpProxy, TestApp, postgres_is_configured, spawn_app_with,
+};
 
 /// No request may take longer than this, outage or not.
 const BOUND: Duration = Duration::from_secs(10);
@@ -35,10 +37,12 @@ async fn start_behind_proxy() -> (TestApp, TcpProxy) {
 /// Sends `GET /todos/` until `done` says stop; checks each answer is 200 or a
 /// 503 in the API's format, within the bound; returns the time it took.
 async fn poll_until(app: &TestApp, token: &str, done: impl Fn(u16) -> bool) -> Duration {
+    let document = ApiDocument::committed();
     let started = Instant::now();
     loop {
         let sent = Instant::now();
         let response = app.get("/todos/", Some(token)).await;
+        document.check("GET", "/todos/", &response);
         assert!(sent.elapsed() < BOUND, "a request took {:?}", sent.elapsed());
         match response.status {
             200 => {}
@@ -67,6 +71,7 @@ async fn a_database_that_goes_down_gives_503s_quickly_and_the_service_recovers_b
     assert_eq!(app.get("/health", None).await.status, 200, "liveness does not depend on the database");
     let ready = app.get("/health/ready", None).await;
     assert_eq!(ready.status, 503, "{}", ready.text());
+    ApiDocument::committed().check("GET", "/health/ready", &ready);
     assert_eq!(ready.header("retry-after"), Some("1"));
 
     proxy.restore();

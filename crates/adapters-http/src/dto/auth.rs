@@ -1,22 +1,42 @@
 use garde::Validate;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::validation::Rule;
 
 /// `POST /auth/token` form: the OAuth2 password grant (RFC 6749, section 4.3).
-/// `scope`, `client_id` and `client_secret` are accepted and ignored.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct TokenForm {
     #[serde(default)]
     #[garde(required)]
+    #[schema(value_type = String, required = true, example = "ada")]
     pub username: Option<String>,
     #[serde(default)]
     #[garde(required)]
+    #[schema(value_type = String, required = true, format = Password, example = "correct horse battery")]
     pub password: Option<String>,
     /// Optional, but `password` when present.
     #[serde(default)]
     #[garde(custom(password_grant))]
+    #[schema(pattern = "^password$", example = "password")]
     pub grant_type: Option<String>,
+    /// Accepted and ignored: the API grants no scopes.
+    #[serde(default)]
+    #[garde(skip)]
+    #[schema(default = "")]
+    #[allow(dead_code)]
+    pub scope: Option<String>,
+    /// Accepted and ignored.
+    #[serde(default)]
+    #[garde(skip)]
+    #[allow(dead_code)]
+    pub client_id: Option<String>,
+    /// Accepted and ignored.
+    #[serde(default)]
+    #[garde(skip)]
+    #[schema(format = Password)]
+    #[allow(dead_code)]
+    pub client_secret: Option<String>,
 }
 
 fn password_grant(value: &Option<String>, _: &()) -> garde::Result {
@@ -27,8 +47,11 @@ fn password_grant(value: &Option<String>, _: &()) -> garde::Result {
 }
 
 /// The token response of RFC 6749, section 5.1.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Token {
+    /// A JWT signed with HS256; send it as `Authorization: Bearer <token>`.
+    #[schema(example = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")]
     pub access_token: String,
+    #[schema(value_type = String, example = "bearer")]
     pub token_type: &'static str,
 }

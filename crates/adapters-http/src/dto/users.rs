@@ -4,6 +4,7 @@ use todo_domain::{
     EmailAddress, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, USERNAME_MAX_CHARS, USERNAME_MIN_CHARS,
     User, Username,
 };
+use utoipa::ToSchema;
 
 use super::rfc3339;
 use crate::validation::ValidationErrors;
@@ -12,16 +13,22 @@ use crate::validation::domain::at;
 use crate::validation::garde_rules::parses_as;
 
 /// `POST /auth/register` body.
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct UserCreate {
+    /// Letters, digits, `_`, `-` and `.`; case-sensitive and unique.
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required, length(chars, min = USERNAME_MIN_CHARS, max = USERNAME_MAX_CHARS), custom(username_rule))]
+    #[schema(value_type = String, required = true, min_length = 3, max_length = 50, pattern = "^[A-Za-z0-9_.-]+$", example = "ada")]
     pub username: Option<String>,
+    /// Stored lower-cased; unique whatever its case.
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required, custom(email_rule))]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254, example = "ada@example.com")]
     pub email: Option<String>,
+    /// Kept only as an Argon2id hash; never returned, never echoed in errors.
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required, length(chars, min = PASSWORD_MIN_CHARS, max = PASSWORD_MAX_CHARS))]
+    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128, example = "correct horse battery")]
     pub password: Option<String>,
 }
 
@@ -45,12 +52,19 @@ impl UserCreate {
 }
 
 /// A user as clients see it: never the password hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserResponse {
+    #[schema(minimum = 1, example = 1)]
     pub id: i64,
+    #[schema(example = "ada")]
     pub username: String,
+    #[schema(format = Email, example = "ada@example.com")]
     pub email: String,
+    /// A deactivated user cannot log in or use a token.
+    #[schema(example = true)]
     pub is_active: bool,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime, example = "2026-11-21T10:15:30.123456Z")]
     pub created_at: String,
 }
 

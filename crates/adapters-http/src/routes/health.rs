@@ -3,6 +3,7 @@ use serde_json::json;
 
 use super::read;
 use crate::errors::ApiError;
+use crate::openapi::Unavailable;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -11,18 +12,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/health/ready").route(read().to(readiness)));
 }
 
-async fn root() -> HttpResponse {
+/// Welcome message.
+#[utoipa::path(get, path = "/", tag = "health", responses(
+    (status = 200, description = "The service answers", body = Object, example = json!({ "message": "Welcome to TODO API" })),
+))]
+pub(crate) async fn root() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "message": "Welcome to TODO API" }))
 }
 
 /// Liveness: the process answers. No I/O, so a slow database never gets the
 /// service restarted.
-async fn liveness() -> HttpResponse {
+#[utoipa::path(get, path = "/health", tag = "health", summary = "Liveness", responses(
+    (status = 200, description = "The process serves HTTP", body = Object, example = json!({ "status": "healthy" })),
+))]
+pub(crate) async fn liveness() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "healthy" }))
 }
 
-/// Readiness: the database answers too, within the probe's timeout.
-async fn readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Readiness: the database answers too, within the probe's timeout (1 s).
+#[utoipa::path(get, path = "/health/ready", tag = "health", summary = "Readiness", responses(
+    (status = 200, description = "The database answers", body = Object, example = json!({ "status": "ready" })),
+    Unavailable,
+))]
+pub(crate) async fn readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.check_readiness.execute().await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }

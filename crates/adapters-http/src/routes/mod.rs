@@ -1,10 +1,10 @@
 //! The routes, one file per resource. Handlers stay thin: extract validated
 //! input, convert it to domain values, run one use case, shape the response.
 
-mod auth;
-mod health;
-mod todos;
-mod users;
+pub(crate) mod auth;
+pub(crate) mod health;
+pub(crate) mod todos;
+pub(crate) mod users;
 
 use actix_web::{Route, guard, web};
 

@@ -8,6 +8,9 @@ use super::read;
 use crate::dto::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 use crate::errors::ApiError;
 use crate::extract::{CurrentUser, TodoIdPath, ValidJson, ValidQuery, both};
+use crate::openapi::{
+    AuthenticationFailed, InvalidRequest, PayloadTooLarge, TodoId, TodoNotFound, Unavailable,
+};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -23,7 +26,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn create_todo(
+/// Create a todo.
+#[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+    request_body(content = TodoCreate, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new todo, not yet completed", body = TodoResponse),
+        AuthenticationFailed, PayloadTooLarge, InvalidRequest, Unavailable,
+    ))]
+pub(crate) async fn create_todo(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     body: Result<ValidJson<TodoCreate>, ApiError>,
@@ -33,7 +43,14 @@ async fn create_todo(
     Ok(HttpResponse::Created().json(TodoResponse::from(todo)))
 }
 
-async fn list_todos(
+/// List the caller's todos, in id order.
+#[utoipa::path(get, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+    params(TodoListQuery),
+    responses(
+        (status = 200, description = "One page of the caller's own todos", body = Vec<TodoResponse>),
+        AuthenticationFailed, InvalidRequest, Unavailable,
+    ))]
+pub(crate) async fn list_todos(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     query: Result<ValidQuery<TodoListQuery>, ApiError>,
@@ -43,7 +60,14 @@ async fn list_todos(
     Ok(HttpResponse::Ok().json(todos.into_iter().map(TodoResponse::from).collect::<Vec<_>>()))
 }
 
-async fn get_todo(
+/// Read one of the caller's todos.
+#[utoipa::path(get, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+    params(TodoId),
+    responses(
+        (status = 200, description = "The todo", body = TodoResponse),
+        AuthenticationFailed, TodoNotFound, InvalidRequest, Unavailable,
+    ))]
+pub(crate) async fn get_todo(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
@@ -52,7 +76,18 @@ async fn get_todo(
     Ok(HttpResponse::Ok().json(TodoResponse::from(todo)))
 }
 
-async fn update_todo(
+/// Change some fields of one of the caller's todos.
+///
+/// Only the fields present change; `description: null` clears the description.
+/// `updated_at` is set.
+#[utoipa::path(patch, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+    params(TodoId),
+    request_body(content = TodoUpdate, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The changed todo", body = TodoResponse),
+        AuthenticationFailed, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
+    ))]
+pub(crate) async fn update_todo(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
@@ -63,7 +98,17 @@ async fn update_todo(
     Ok(HttpResponse::Ok().json(TodoResponse::from(todo)))
 }
 
-async fn replace_todo(
+/// Replace one of the caller's todos.
+///
+/// Every field is replaced; a description left out or `null` is cleared. `updated_at` is set.
+#[utoipa::path(put, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+    params(TodoId),
+    request_body(content = TodoReplace, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The replaced todo", body = TodoResponse),
+        AuthenticationFailed, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
+    ))]
+pub(crate) async fn replace_todo(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
@@ -74,7 +119,14 @@ async fn replace_todo(
     Ok(HttpResponse::Ok().json(TodoResponse::from(todo)))
 }
 
-async fn delete_todo(
+/// Delete one of the caller's todos.
+#[utoipa::path(delete, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+    params(TodoId),
+    responses(
+        (status = 204, description = "Deleted; no body"),
+        AuthenticationFailed, TodoNotFound, InvalidRequest, Unavailable,
+    ))]
+pub(crate) async fn delete_todo(
     CurrentUser(user): CurrentUser,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,

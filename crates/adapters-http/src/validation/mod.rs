@@ -42,19 +42,36 @@ where
 /// Field names whose values are never echoed back in an error.
 const SECRET_FIELDS: &[&str] = &["password", "client_secret"];
 
-/// One problem with one value of a request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One problem with one value of a request, as Pydantic v2 reports it.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ValidationError)]
 pub struct Violation {
+    /// The rule that failed, in Pydantic's vocabulary: `missing`, `string_too_short`, `json_invalid` ...
     #[serde(rename = "type")]
+    #[schema(example = "string_too_short")]
     pub kind: String,
-    /// Where the value came from (`body`, `query`, `path`, `header`), then the field.
+    /// Where the value came from (`body`, `query`, `path`), then the field or the byte offset.
+    #[schema(value_type = Vec<LocItem>, example = json!(["body", "title"]))]
     pub loc: Vec<Value>,
+    #[schema(example = "String should have at least 1 character")]
     pub msg: String,
-    /// The rejected value; absent for secrets.
+    /// The rejected value, of any JSON type; never present for passwords.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Value>)]
     pub input: Option<Value>,
+    /// The values the message was built from, such as `{"min_length": 1}`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub ctx: Option<Value>,
+}
+
+/// A step of a location: a name, or a position.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum LocItem {
+    Name(String),
+    Position(u64),
 }
 
 impl Violation {

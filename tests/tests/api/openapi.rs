@@ -1,0 +1,136 @@
+//! The OpenAPI document: committed, valid OpenAPI 3.1, complete, and true.
+
+use actix_web::http::Method;
+use serde_json::{Value, json};
+use todo_bootstrap::settings::QuotaSettings;
+use todo_tests::{ApiDocument, Backend, PASSWORD, on_each_backend, spawn_app, spawn_app_with};
+
+#[actix_web::test]
+async fn the_served_document_is_the_committed_openapi_json() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let served = app.get("/openapi.json", None).await;
+    assert_eq!(served.status, 200);
+    assert!(
+        served.json() == ApiDocument::committed().0,
+        "the API changed: regenerate the committed document with `cargo run -- openapi > openapi.json` and review the diff"
+    );
+}
+
+#[actix_web::test]
+async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api() {
+    let document = ApiDocument::committed().0;
+    let meta_schema: Value =
+        serde_json::from_str(include_str!("../../openapi/oas-3.1-schema.json")).expect("BUG: the OAS schema");
+    let validator = jsonschema::draft202012::new(&meta_schema).expect("BUG: the OAS schema does not compile");
+    let errors: Vec<String> =
+        validator.iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid OpenAPI 3.1: {errors:?}");
+    assert_eq!(document["openapi"], "3.1.0");
+
+    let mut operations: Vec<String> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object().unwrap().keys().map(move |method| format!("{method} {path}"))
+        })
+        .collect();
+    operations.sort();
+    let expected = [
+        "delete /todos/{todo_id}",
+        "get /",
+        "get /health",
+        "get /health/ready",
+        "get /metrics",
+        "get /todos/",
+        "get /todos/{todo_id}",
+        "get /users/me",
+        "patch /todos/{todo_id}",
+        "post /auth/register",
+        "post /auth/token",
+        "post /todos/",
+        "put /todos/{todo_id}",
+    ];
+    assert_eq!(operations, expected);
+    for operation in expected {
+        let (method, path) = operation.split_once(' ').unwrap();
+        let described = &document["paths"][path][method];
+        assert!(
+            described["summary"].is_string() && described["tags"].is_array(),
+            "{operation} is not described"
+        );
+        let protected = path.starts_with("/todos") || path == "/users/me";
+        assert_eq!(
+            described["security"] == json!([{ "OAuth2PasswordBearer": [] }]),
+            protected,
+            "{operation} security"
+        );
+    }
+    let flow = &document["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"];
+    assert_eq!(flow["tokenUrl"], "/auth/token");
+}
+
+on_each_backend! {
+    async fn every_operation_answers_as_the_document_says(backend) {
+        let document = ApiDocument::committed();
+        let app = spawn_app_with(backend, |settings| {
+            settings.rate_limit.registrations_per_client = QuotaSettings { max: 4, window_seconds: 60 };
+            settings.rate_limit.failed_logins_per_username = QuotaSettings { max: 2, window_seconds: 600 };
+        })
+        .await;
+        let check = |method: &str, path: &str, response: todo_tests::TestResponse| document.check(method, path, &response);
+
+        for path in ["/", "/health", "/health/ready", "/metrics"] {
+            check("GET", path, app.get(path, None).await);
+        }
+
+        check("POST", "/auth/register", app.register("ada", "ada@example.com", PASSWORD).await);
+        check("POST", "/auth/register", app.register("ada", "ada@example.com", PASSWORD).await);
+        check("POST", "/auth/register", app.register("x", "bad", "short").await);
+        let huge = json!({ "username": "a".repeat(2 * 1024 * 1024) });
+        check("POST", "/auth/register", app.request(Method::POST, "/auth/register", None, Some(huge)).await);
+        check("POST", "/auth/register", app.register("bob", "bob@example.com", PASSWORD).await);
+        check("POST", "/auth/register", app.register("cyd", "cyd@example.com", PASSWORD).await);
+        check("POST", "/auth/register", app.register("dan", "dan@example.com", PASSWORD).await);
+
+        let login = app.log_in(&[("username", "ada"), ("password", PASSWORD)]).await;
+        let token = login.json()["access_token"].as_str().unwrap().to_owned();
+        check("POST", "/auth/token", login);
+        check("POST", "/auth/token", app.log_in(&[("username", "bob"), ("password", "wrong")]).await);
+        check("POST", "/auth/token", app.log_in(&[("username", "bob")]).await);
+        check("POST", "/auth/token", app.log_in(&[("username", "bob"), ("password", "wrong")]).await);
+        check("POST", "/auth/token", app.log_in(&[("username", "bob"), ("password", PASSWORD)]).await);
+
+        check("GET", "/users/me", app.get("/users/me", Some(&token)).await);
+        check("GET", "/users/me", app.get("/users/me", None).await);
+        check("GET", "/users/me", app.get("/users/me", Some("forged")).await);
+
+        let created = app.create_todo(&token, json!({ "title": "documented", "description": "true" })).await;
+        let id = created.json()["id"].clone();
+        check("POST", "/todos/", created);
+        check("POST", "/todos/", app.create_todo(&token, json!({ "title": "" })).await);
+        check("POST", "/todos/", app.create_todo("forged", json!({ "title": "x" })).await);
+        let too_big = json!({ "title": "x", "description": "d".repeat(2 * 1024 * 1024) });
+        check("POST", "/todos/", app.create_todo(&token, too_big).await);
+
+        check("GET", "/todos/", app.get("/todos/", Some(&token)).await);
+        check("GET", "/todos/", app.get("/todos/?limit=0", Some(&token)).await);
+        let one = format!("/todos/{id}");
+        for (method, body) in [
+            (Method::GET, None),
+            (Method::PATCH, Some(json!({ "completed": true, "description": null }))),
+            (Method::PUT, Some(json!({ "title": "replaced", "completed": false }))),
+        ] {
+            check(method.as_str(), "/todos/{todo_id}", app.request(method.clone(), &one, Some(&token), body.clone()).await);
+            check(method.as_str(), "/todos/{todo_id}", app.request(method.clone(), "/todos/0", Some(&token), body.clone()).await);
+            check(method.as_str(), "/todos/{todo_id}", app.request(method.clone(), "/todos/424242", Some(&token), body).await);
+        }
+        check("PATCH", "/todos/{todo_id}", app.request(Method::PATCH, &one, Some(&token), Some(json!({ "title": null }))).await);
+        check("DELETE", "/todos/{todo_id}", app.request(Method::DELETE, &one, Some(&token), None).await);
+        check("DELETE", "/todos/{todo_id}", app.request(Method::DELETE, &one, Some(&token), None).await);
+
+        app.execute_sql("UPDATE users SET is_active = false WHERE username = 'ada'").await;
+        check("GET", "/todos/", app.get("/todos/", Some(&token)).await);
+        check("POST", "/auth/token", app.log_in(&[("username", "ada"), ("password", PASSWORD)]).await);
+    }
+}
