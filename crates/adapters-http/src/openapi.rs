@@ -4,7 +4,9 @@
 
 use actix_web::http::header::{CACHE_CONTROL, LOCATION};
 use actix_web::{HttpResponse, web};
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use utoipa_swagger_ui::{Config, SwaggerUi};
 
@@ -30,7 +32,7 @@ const REDOC_JS: &[u8] = include_bytes!("../assets/redoc/redoc.standalone.js");
         todos::delete_todo,
     ),
     components(schemas(ErrorResponse, ValidationErrorResponse, Violation, LocItem)),
-    modifiers(&OAuth2PasswordBearer),
+    modifiers(&OAuth2PasswordBearer, &TracingHeaders),
     tags(
         (name = "auth", description = "Registration and log-in"),
         (name = "users", description = "The caller's account"),
@@ -56,6 +58,35 @@ impl Modify for OAuth2PasswordBearer {
             .components
             .get_or_insert_with(Default::default)
             .add_security_scheme("OAuth2PasswordBearer", SecurityScheme::OAuth2(OAuth2::new([flow])));
+    }
+}
+
+/// `X-Request-ID` and `X-Process-Time`, which every answer carries.
+struct TracingHeaders;
+
+impl Modify for TracingHeaders {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let string = || ObjectBuilder::new().schema_type(Type::String);
+        let request_id = HeaderBuilder::new()
+            .schema(Some(string()))
+            .description(Some("The client's request id if it sent a sane one, otherwise a new UUID"))
+            .build();
+        let process_time = HeaderBuilder::new()
+            .schema(Some(string().pattern(Some(r"^\d+\.\d+$"))))
+            .description(Some("Seconds spent in the service, as a decimal"))
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for operation in operations.into_iter().flatten() {
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        response.headers.insert("X-Request-ID".into(), RefOr::T(request_id.clone()));
+                        response.headers.insert("X-Process-Time".into(), RefOr::T(process_time.clone()));
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -1,0 +1,149 @@
+// The interactive documentation, used as a person would, in headless Chromium with no
+// network beyond the service: Swagger UI's Authorize logs in through the OAuth2 password
+// flow and "Try it out" lists the user's todo; ReDoc renders every operation.
+//
+//   node docs.test.mjs            (TODO_API_BINARY, CHROMIUM and SCREENSHOTS may be set)
+
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const binary = process.env.TODO_API_BINARY ?? join(root, "target/debug/todo-api");
+const screenshots = process.env.SCREENSHOTS ?? join(root, "target/browser");
+const USER = { username: "ada", email: "ada@example.com", password: "correct horse battery" };
+
+async function freePort() {
+  return new Promise((done) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function startService() {
+  const port = await freePort();
+  const directory = mkdtempSync(join(tmpdir(), "todo-api-browser-"));
+  const service = spawn(binary, ["serve"], {
+    env: { PATH: process.env.PATH, APP_SERVER__PORT: String(port), APP_DATABASE__URL: `sqlite://${directory}/todo.db`, APP_LOG__FILTER: "warn" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return { base, service, directory };
+    } catch {
+      await new Promise((wait) => setTimeout(wait, 50));
+    }
+  }
+  throw new Error("the service did not start");
+}
+
+async function seed(base) {
+  const registered = await fetch(`${base}/auth/register`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(USER),
+  });
+  assert.equal(registered.status, 201);
+  const login = await fetch(`${base}/auth/token`, {
+    method: "POST",
+    body: new URLSearchParams({ username: USER.username, password: USER.password }),
+  });
+  const { access_token } = await login.json();
+  const created = await fetch(`${base}/todos/`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${access_token}` },
+    body: JSON.stringify({ title: "Read the API docs", description: "in Swagger UI" }),
+  });
+  assert.equal(created.status, 201);
+}
+
+async function main() {
+  const { base, service, directory } = await startService();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+      "--disable-background-networking", "--disable-component-update",
+      // Belt and braces: no host name resolves, so nothing could leave even unrouted.
+      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ],
+  });
+  const leaked = [];
+  const problems = [];
+  try {
+    await seed(base);
+    mkdirSync(screenshots, { recursive: true });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    // Every request that is not for the service is recorded and refused.
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
+      leaked.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+
+    // Swagger UI: /docs redirects to /docs/.
+    await page.goto(`${base}/docs`);
+    assert.equal(new URL(page.url()).pathname, "/docs/");
+    await page.locator(".swagger-ui .information-container .title").getByText("Todo API").waitFor();
+
+    // Authorize through the OAuth2 password flow.
+    await page.locator("button.btn.authorize").first().click();
+    await page.locator("#oauth_username").fill(USER.username);
+    await page.locator("#oauth_password").fill(USER.password);
+    const [tokenResponse] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${base}/auth/token`),
+      page.locator(".auth-container button.authorize").click(),
+    ]);
+    assert.equal(tokenResponse.status(), 200, "the password flow logged in");
+    await page.locator(".auth-container").getByText("Authorized").waitFor();
+    await page.locator(".auth-container").getByRole("button", { name: "Remove authorization" }).waitFor();
+    await page.locator(".auth-container button.btn-done").click();
+
+    // Try it out: GET /todos/ as the authorized user.
+    const operation = page.locator("#operations-todos-list_todos");
+    await operation.locator(".opblock-summary").click();
+    // The service opens operations ready to try; a person might still see the button.
+    const tryItOut = operation.getByRole("button", { name: "Try it out" });
+    if (await tryItOut.isVisible()) await tryItOut.click();
+    const [listed] = await Promise.all([
+      page.waitForResponse((response) => response.url().startsWith(`${base}/todos/`)),
+      operation.locator("button.execute").click(),
+    ]);
+    assert.equal(listed.status(), 200);
+    const live = operation.locator(".live-responses-table");
+    await live.locator(".response-col_status").getByText("200").waitFor();
+    await live.getByText("Read the API docs").first().waitFor();
+    await page.screenshot({ path: join(screenshots, "swagger-ui.png"), fullPage: false });
+
+    // ReDoc renders the operations.
+    await page.goto(`${base}/redoc`);
+    await page.getByRole("heading", { name: "Create a todo." }).waitFor({ timeout: 30_000 });
+    for (const summary of ["Register a new user.", "List the caller's todos, in id order.", "Delete one of the caller's todos."]) {
+      await page.getByRole("heading", { name: summary }).waitFor();
+    }
+    await page.screenshot({ path: join(screenshots, "redoc.png"), fullPage: false });
+  } finally {
+    await browser.close();
+    service.kill("SIGTERM");
+    rmSync(directory, { recursive: true, force: true });
+  }
+  assert.deepEqual(leaked, [], "requests left the host");
+  assert.deepEqual(problems, [], "the pages had errors");
+  console.log(`browser test passed: Swagger UI authorized and listed the todo; ReDoc rendered; screenshots in ${screenshots}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
