@@ -3,6 +3,7 @@ use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as
 use async_trait::async_trait;
 use todo_application::ports::{HashError, PasswordHasher};
 use todo_domain::{Password, PasswordHash};
+use tokio::sync::Semaphore;
 use tracing::instrument;
 
 /// Argon2id cost parameters. The defaults are OWASP's minimum recommendation:
@@ -20,26 +21,40 @@ impl Default for HashingParams {
     }
 }
 
-/// [`PasswordHasher`] with Argon2id, producing PHC strings. The work runs on
-/// tokio's blocking pool, so a burst of log-ins never stalls request handling.
+/// [`PasswordHasher`] with Argon2id, producing PHC strings.
+///
+/// The work runs on tokio's blocking pool, and at most `concurrency` hashes run at
+/// once: the others wait, without holding a thread. A burst of log-ins thus takes a
+/// bounded share of the CPU and memory (19 MiB a hash) and never stalls the threads
+/// that serve other requests.
 pub struct Argon2PasswordHasher {
     argon2: Argon2<'static>,
     /// Verified against when the user does not exist, so that an unknown username
     /// costs as much time as a wrong password.
     dummy_hash: String,
+    slots: Semaphore,
 }
 
 impl Argon2PasswordHasher {
     /// # Errors
     /// When the parameters are outside what Argon2 accepts.
-    pub fn new(params: HashingParams) -> Result<Self, argon2::Error> {
+    pub fn new(params: HashingParams, concurrency: usize) -> Result<Self, argon2::Error> {
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy_hash = argon2
             .hash_password(b"a password no account has")
             .map_err(|_| argon2::Error::OutOfMemory)?
             .to_string();
-        Ok(Self { argon2, dummy_hash })
+        Ok(Self { argon2, dummy_hash, slots: Semaphore::new(concurrency.max(1)) })
+    }
+
+    /// Runs `work` on the blocking pool once a hashing slot is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let _slot = self.slots.acquire().await.map_err(|closed| HashError(Box::new(closed)))?;
+        tokio::task::spawn_blocking(work).await.map_err(|join| HashError(Box::new(join)))
     }
 }
 
@@ -48,12 +63,10 @@ impl PasswordHasher for Argon2PasswordHasher {
     #[instrument(name = "argon2.hash", skip_all)]
     async fn hash(&self, password: Password) -> Result<PasswordHash, HashError> {
         let argon2 = self.argon2.clone();
-        let phc = tokio::task::spawn_blocking(move || {
-            argon2.hash_password(password.expose().as_bytes()).map(|hash| hash.to_string())
-        })
-        .await
-        .map_err(|join| HashError(Box::new(join)))?
-        .map_err(|error| HashError(Box::new(error)))?;
+        let phc = self
+            .run(move || argon2.hash_password(password.expose().as_bytes()).map(|hash| hash.to_string()))
+            .await?
+            .map_err(|error| HashError(Box::new(error)))?;
         Ok(PasswordHash::new(phc))
     }
 
@@ -62,17 +75,17 @@ impl PasswordHasher for Argon2PasswordHasher {
         let argon2 = self.argon2.clone();
         let is_known_user = hash.is_some();
         let stored = hash.map_or_else(|| self.dummy_hash.clone(), |hash| hash.as_str().to_owned());
-        let verified = tokio::task::spawn_blocking(move || {
-            let parsed = phc::PasswordHash::new(&stored)?;
-            match argon2.verify_password(password.expose().as_bytes(), &parsed) {
-                Ok(()) => Ok(true),
-                Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
-                Err(other) => Err(other),
-            }
-        })
-        .await
-        .map_err(|join| HashError(Box::new(join)))?
-        .map_err(|error| HashError(Box::new(error)))?;
+        let verified = self
+            .run(move || {
+                let parsed = phc::PasswordHash::new(&stored)?;
+                match argon2.verify_password(password.expose().as_bytes(), &parsed) {
+                    Ok(()) => Ok(true),
+                    Err(argon2::password_hash::Error::PasswordInvalid) => Ok(false),
+                    Err(other) => Err(other),
+                }
+            })
+            .await?
+            .map_err(|error| HashError(Box::new(error)))?;
         Ok(verified && is_known_user)
     }
 }
@@ -82,7 +95,7 @@ mod tests {
     use super::*;
 
     fn hasher() -> Argon2PasswordHasher {
-        Argon2PasswordHasher::new(HashingParams::default()).unwrap()
+        Argon2PasswordHasher::new(HashingParams::default(), 1).unwrap()
     }
 
     fn password(raw: &str) -> Password {
@@ -137,6 +150,21 @@ mod tests {
     #[test]
     fn parameters_argon2_refuses_are_reported() {
         let too_little_memory = HashingParams { memory_kib: 1, ..HashingParams::default() };
-        assert!(Argon2PasswordHasher::new(too_little_memory).is_err());
+        assert!(Argon2PasswordHasher::new(too_little_memory, 1).is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_hashes_beyond_the_limit_wait_their_turn_and_all_complete() {
+        let hasher = std::sync::Arc::new(hasher());
+        let hashes: Vec<_> = (0..4)
+            .map(|i| {
+                let hasher = hasher.clone();
+                tokio::spawn(async move { hasher.hash(password(&format!("password {i}"))).await })
+            })
+            .collect();
+        for hash in hashes {
+            assert!(hash.await.unwrap().is_ok());
+        }
+        assert_eq!(hasher.slots.available_permits(), 1, "every slot was given back");
     }
 }

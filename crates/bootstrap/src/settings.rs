@@ -57,6 +57,7 @@ pub struct AuthSettings {
     #[serde(deserialize_with = "secret")]
     pub secret: SecretString,
     pub token_ttl_minutes: i64,
+    pub max_concurrent_hashes: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -221,6 +222,7 @@ impl fmt::Debug for AuthSettings {
         f.debug_struct("AuthSettings")
             .field("secret", &"[REDACTED]")
             .field("token_ttl_minutes", &self.token_ttl_minutes)
+            .field("max_concurrent_hashes", &self.max_concurrent_hashes)
             .finish()
     }
 }

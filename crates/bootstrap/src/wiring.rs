@@ -35,7 +35,7 @@ pub fn app_state(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(db.clone(), deadline));
     let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(db.clone(), READINESS_TIMEOUT));
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
-        Argon2PasswordHasher::new(HashingParams::default())
+        Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
             .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
     );
     let tokens: Arc<dyn TokenService> = Arc::new(JwtTokenService::new(JwtSettings {

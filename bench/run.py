@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Load test of the Todo API, side by side with the FastAPI tutorial app it replaces.
+
+    python3 bench/run.py                 # full run: release build, SQLite, PostgreSQL if
+                                         # reachable, the FastAPI app if it can be set up
+    python3 bench/run.py --smoke         # a few seconds, debug build, no thresholds (CI)
+
+For each endpoint, wrk loads a fresh service (database seeded with one user and 20 todos)
+with 64 connections for a fixed duration, on loopback only. Prints a table (req/s, p50,
+p99, errors) and, for the FastAPI app, our/their throughput ratio; checks the targets of
+bench/README.md; saves everything under bench/results/. See bench/README.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER = Path(os.environ.get("PEER_DIR", ROOT.parent / "shared" / "peers" / "fastapi-todo"))
+PEER_VENV = Path(os.environ.get("PEER_VENV", ROOT / "target" / "peer-venv"))
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+USER = {"username": "bench", "email": "bench@example.com", "password": "correct horse battery"}
+CONNECTIONS = 64
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(method, url, body=None, token=None, form=None):
+    headers = {}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    if form is not None:
+        data, headers["Content-Type"] = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def wait_until_up(base, process):
+    for _ in range(600):
+        if process.poll() is not None:
+            sys.exit(f"the service at {base} exited with {process.returncode}")
+        try:
+            if request("GET", f"{base}/health")[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"the service at {base} did not start")
+
+
+def seed(base):
+    status, _ = request("POST", f"{base}/auth/register", body=USER)
+    assert status == 201, f"register: {status}"
+    status, body = request("POST", f"{base}/auth/token", form={"username": USER["username"], "password": USER["password"]})
+    assert status == 200, f"token: {status}"
+    token = body["access_token"]
+    ids = []
+    for i in range(20):
+        status, todo = request("POST", f"{base}/todos/", body={"title": f"todo {i}", "description": "seeded"}, token=token)
+        assert status == 201, f"create: {status}"
+        ids.append(todo["id"])
+    status, listed = request("GET", f"{base}/todos/", token=token)
+    assert status == 200 and len(listed) == 20, f"list: {status}"
+    return token, ids[10]
+
+
+def lua_script(directory, name, method, body=None, content_type=None, token=None):
+    lines = [f'wrk.method = "{method}"']
+    if body is not None:
+        lines.append(f"wrk.body = {json.dumps(body)}")
+        lines.append(f'wrk.headers["Content-Type"] = "{content_type}"')
+    if token:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
+    path = Path(directory) / f"{name}.lua"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def endpoints(base, token, todo_id, scripts):
+    """(name, url, wrk script) for every endpoint, reads first so that the list has 20 rows."""
+    form = urllib.parse.urlencode({"username": USER["username"], "password": USER["password"]})
+    return [
+        ("GET /health", f"{base}/health", lua_script(scripts, "health", "GET")),
+        ("GET /todos/", f"{base}/todos/", lua_script(scripts, "list", "GET", token=token)),
+        ("GET /todos/{id}", f"{base}/todos/{todo_id}", lua_script(scripts, "get", "GET", token=token)),
+        ("POST /todos/", f"{base}/todos/",
+         lua_script(scripts, "create", "POST", json.dumps({"title": "benchmark", "description": "load"}), "application/json", token)),
+        ("PATCH /todos/{id}", f"{base}/todos/{todo_id}",
+         lua_script(scripts, "patch", "PATCH", json.dumps({"completed": True}), "application/json", token)),
+        ("POST /auth/token", f"{base}/auth/token",
+         lua_script(scripts, "token", "POST", form, "application/x-www-form-urlencoded")),
+    ]
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url, script, duration, connections=CONNECTIONS, threads=2):
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
+    socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": non_2xx + socket_errors}
+
+
+def rss_mib(pid):
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    total_kib = 0
+    for each in pids:
+        status = Path(f"/proc/{each}/status").read_text()
+        total_kib += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    return total_kib / 1024
+
+
+def start_ours(binary, database_url, workdir):
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"], "APP_SERVER__PORT": str(port), "APP_DATABASE__URL": database_url,
+        "APP_LOG__FILTER": "warn",
+    }
+    process = subprocess.Popen([str(binary), "serve"], env=env, cwd=workdir, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base, process)
+    return base, process
+
+
+def start_peer(workdir):
+    port = free_port()
+    env = dict(os.environ, APP="app_nullpool:app", WORKERS="2", FRESH_DB="1", DB_PATH=str(Path(workdir) / "peer.db"),
+               VENV=str(PEER_VENV))
+    process = subprocess.Popen([str(PEER / "run.sh"), str(port)], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    wait_until_up(base, process)
+    return base, process
+
+
+def stop(process):
+    try:
+        os.killpg(process.pid, 15) if process.pid == os.getpgid(process.pid) else process.terminate()
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def run_suite(base, duration, scripts):
+    token, todo_id = seed(base)
+    results = {}
+    for name, url, script in endpoints(base, token, todo_id, scripts):
+        results[name] = wrk(url, script, duration)
+        print(f"  {name:<18} {results[name]['rps']:>10.0f} req/s  p50 {results[name]['p50_ms']:>7.2f} ms  "
+              f"p99 {results[name]['p99_ms']:>7.2f} ms  errors {results[name]['errors']}", flush=True)
+    return results, token, todo_id
+
+
+def hashing_isolation(base, token, duration, scripts):
+    """GET /todos/ p99 while 32 clients log in without pause, against the same quietly."""
+    list_script = lua_script(scripts, "list-isolation", "GET", token=token)
+    form = urllib.parse.urlencode({"username": USER["username"], "password": USER["password"]})
+    login_script = lua_script(scripts, "token-isolation", "POST", form, "application/x-www-form-urlencoded")
+    # Log-ins queued by the previous run are still being hashed: let them drain first.
+    for _ in range(120):
+        started = time.monotonic()
+        request("GET", f"{base}/todos/", token=token)
+        if time.monotonic() - started < 0.01:
+            break
+        time.sleep(0.5)
+    quiet = wrk(f"{base}/todos/", list_script, duration)
+    logins = subprocess.Popen(
+        ["wrk", "-t1", "-c32", f"-d{duration + 2}s", "--timeout", "10s", "-s", str(login_script), f"{base}/auth/token"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    time.sleep(1)
+    loaded = wrk(f"{base}/todos/", list_script, duration, threads=1)
+    login_output = logins.communicate()[0]
+    login_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", login_output).group(1))
+    return {"quiet_p99_ms": quiet["p99_ms"], "loaded_p99_ms": loaded["p99_ms"], "loaded_rps": loaded["rps"],
+            "logins_per_s": login_rps, "errors": loaded["errors"]}
+
+
+def postgres_reachable():
+    if shutil.which("psql") is None:
+        return False
+    return subprocess.run(["psql", POSTGRES_URL.split("?")[0], "-Atc", "select 1"], capture_output=True).returncode == 0
+
+
+def machine():
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({cpu}), {memory} GiB, {platform.system()} {platform.release()}"
+
+
+def table(rows, peer=None):
+    head = "| endpoint | req/s | p50 ms | p99 ms | errors |" + (" FastAPI req/s | FastAPI p99 ms | ratio |" if peer else "")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for name, r in rows.items():
+        line = f"| `{name}` | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} |"
+        if peer:
+            p = peer[name]
+            ratio = r["rps"] / p["rps"] if p["rps"] else float("inf")
+            line += f" {p['rps']:.0f} | {p['p99_ms']:.2f} | {ratio:.1f}x |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def check_targets(ours, peer, isolation, rss):
+    """The targets of bench/README.md, as (description, met) pairs."""
+    checks = []
+    if peer:
+        for name in ["GET /todos/", "GET /todos/{id}", "POST /todos/", "PATCH /todos/{id}"]:
+            ratio = ours[name]["rps"] / max(peer[name]["rps"], 1e-9)
+            checks.append((f"{name} at least 15x FastAPI: {ratio:.1f}x", ratio >= 15))
+    for name in ["GET /health", "GET /todos/", "GET /todos/{id}"]:
+        checks.append((f"{name} p99 at most 10 ms: {ours[name]['p99_ms']:.2f} ms", ours[name]["p99_ms"] <= 10))
+    errors = sum(r["errors"] for r in ours.values())
+    checks.append((f"zero errors: {errors}", errors == 0))
+    share = ours["GET /todos/"]["rps"] / ours["GET /health"]["rps"]
+    checks.append((f"GET /todos/ at least 40% of GET /health: {share:.0%}", share >= 0.40))
+    factor = isolation["loaded_p99_ms"] / isolation["quiet_p99_ms"]
+    checks.append((f"GET /todos/ p99 under 32 log-in clients within 3x quiet: "
+                   f"{isolation['loaded_p99_ms']:.2f} / {isolation['quiet_p99_ms']:.2f} ms = {factor:.1f}x", factor <= 3))
+    checks.append((f"resident memory after the load at most 64 MiB: {rss:.1f} MiB", rss <= 64))
+    return checks
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=int, default=8, help="seconds of load per endpoint (default 8)")
+    parser.add_argument("--smoke", action="store_true", help="1 s per endpoint, debug build, SQLite only, no thresholds")
+    parser.add_argument("--no-peer", action="store_true", help="skip the FastAPI app")
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+    duration = 1 if args.smoke else args.duration
+    profile = "debug" if args.smoke else "release"
+    build = ["cargo", "build", "--quiet", "--bin", "todo-api"] + ([] if args.smoke else ["--release"])
+    subprocess.run(build, cwd=ROOT, check=True)
+    binary = ROOT / "target" / profile / "todo-api"
+
+    report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+              "duration_s": duration, "connections": CONNECTIONS, "profile": profile}
+    with tempfile.TemporaryDirectory() as workdir:
+        scripts = Path(workdir)
+        print(f"Todo API ({profile}) on SQLite, {CONNECTIONS} connections, {duration} s per endpoint:", flush=True)
+        base, process = start_ours(binary, f"sqlite://{workdir}/bench.db", workdir)
+        try:
+            ours, token, _ = run_suite(base, duration, scripts)
+            isolation = hashing_isolation(base, token, duration, scripts)
+            rss = rss_mib(process.pid)
+        finally:
+            stop(process)
+        print(f"  GET /todos/ p99 quiet {isolation['quiet_p99_ms']:.2f} ms, while 32 clients log in "
+              f"({isolation['logins_per_s']:.0f} log-ins/s) {isolation['loaded_p99_ms']:.2f} ms")
+        print(f"  resident memory after the load: {rss:.1f} MiB")
+        report.update(sqlite=ours, isolation=isolation, rss_mib=rss)
+
+        if not args.smoke and not args.no_postgres and postgres_reachable():
+            database = f"todo_bench_{os.getpid()}"
+            admin = POSTGRES_URL.split("?")[0]
+            subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True)
+            try:
+                url = POSTGRES_URL.replace("/test?", f"/{database}?")
+                print(f"Todo API ({profile}) on PostgreSQL:", flush=True)
+                base, process = start_ours(binary, url, workdir)
+                try:
+                    report["postgres"] = run_suite(base, duration, scripts)[0]
+                finally:
+                    stop(process)
+            finally:
+                subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=False)
+
+        peer = None
+        if not args.smoke and not args.no_peer and (PEER / "run.sh").exists():
+            if not (PEER_VENV / "bin" / "uvicorn").exists():
+                subprocess.run([str(PEER / "setup.sh")], env=dict(os.environ, VENV=str(PEER_VENV)), check=True)
+            print("FastAPI tutorial app (NullPool, 2 workers):", flush=True)
+            base, process = start_peer(workdir)
+            try:
+                peer = run_suite(base, duration, scripts)[0]
+            finally:
+                stop(process)
+            report["fastapi"] = peer
+
+    sections = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']}",
+                f"Load: wrk, {CONNECTIONS} connections, 2 threads, {duration} s per endpoint, loopback; "
+                f"{profile} build; database seeded with one user and 20 todos.", "",
+                "## Todo API on SQLite" + (" against the FastAPI tutorial app (NullPool, 2 workers)" if peer else ""), "",
+                table(report["sqlite"], peer)]
+    if "postgres" in report:
+        sections += ["", "## Todo API on PostgreSQL", "", table(report["postgres"])]
+    sections += ["", "## Password hashing does not block requests", "",
+                 f"`GET /todos/` p99 quiet: {isolation['quiet_p99_ms']:.2f} ms; while 32 clients log in without pause "
+                 f"({isolation['logins_per_s']:.0f} log-ins/s): {isolation['loaded_p99_ms']:.2f} ms "
+                 f"({isolation['loaded_rps']:.0f} req/s, {isolation['errors']} errors).", "",
+                 f"Resident memory after the load: {rss:.1f} MiB."]
+    if not args.smoke:
+        checks = check_targets(report["sqlite"], peer, isolation, rss)
+        sections += ["", "## Targets", ""] + [f"- [{'x' if met else ' '}] {text}" for text, met in checks]
+        report["targets_met"] = all(met for _, met in checks)
+    text = "\n".join(sections) + "\n"
+    print("\n" + text)
+    if not args.smoke:
+        results = ROOT / "bench" / "results"
+        results.mkdir(exist_ok=True)
+        stem = f"{report['date'][:19].replace(':', '')}-{platform.node() or 'machine'}"
+        (results / f"{stem}.md").write_text(text)
+        (results / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+        print(f"saved bench/results/{stem}.md and .json")
+
+
+if __name__ == "__main__":
+    main()
