@@ -1,5 +1,8 @@
 //! Reading a request body, never more than the configured limit.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use actix_web::HttpRequest;
 use actix_web::dev::Payload;
 use actix_web::http::header::CONTENT_LENGTH;
@@ -35,4 +38,21 @@ pub async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Bytes
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// What a body extractor returns: reading the body is asynchronous.
+pub type BodyFuture<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// Reads the whole body within the limit, then makes `T` from the request and the body.
+pub fn from_body<T: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    make: fn(&HttpRequest, Bytes) -> Result<T, ApiError>,
+) -> BodyFuture<T> {
+    let req = req.clone();
+    let mut payload = payload.take();
+    Box::pin(async move {
+        let body = read_body(&req, &mut payload).await?;
+        make(&req, body)
+    })
 }

@@ -1,13 +1,10 @@
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::body::read_body;
+use super::body::{BodyFuture, from_body};
 use crate::errors::ApiError;
 use crate::validation::validate;
 
@@ -21,13 +18,10 @@ where
     T: DeserializeOwned + garde::Validate<Context = ()> + 'static,
 {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = BodyFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let body = read_body(&req, &mut payload).await?;
+        from_body(req, payload, |req, body| {
             let is_form =
                 req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|ct| {
                     ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")

@@ -1,13 +1,10 @@
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::body::read_body;
+use super::body::{BodyFuture, from_body};
 use crate::errors::ApiError;
 use crate::validation::{Rule, ValidationErrors, Violation, validate};
 
@@ -23,14 +20,11 @@ where
     T: DeserializeOwned + garde::Validate<Context = ()> + 'static,
 {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Future = BodyFuture<Self>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let mut payload = payload.take();
-        Box::pin(async move {
-            let body = read_body(&req, &mut payload).await?;
-            let raw = parse(&req, &body).map_err(|rule| body_error(rule, &body))?;
+        from_body(req, payload, |req, body| {
+            let raw = parse(req, &body).map_err(|rule| body_error(rule, &body))?;
             Ok(ValidJson(validate(&raw, "body")?))
         })
     }

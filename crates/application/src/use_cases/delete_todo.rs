@@ -44,17 +44,10 @@ impl DeleteTodo {
 #[cfg(test)]
 mod tests {
     use mockall::predicate::eq;
-    use todo_domain::Todo;
 
     use super::*;
     use crate::ports::MockTodoRepository;
-    use crate::use_cases::fixtures::{todo, todo_id, unavailable, user_id};
-
-    fn todos_holding(found: Option<Todo>) -> MockTodoRepository {
-        let mut todos = MockTodoRepository::new();
-        todos.expect_find().with(eq(todo_id(1))).returning(move |_| Ok(found.clone()));
-        todos
-    }
+    use crate::use_cases::fixtures::{todo, todo_id, todos_holding, unavailable, user_id};
 
     async fn delete(todos: MockTodoRepository, owner: i64) -> Result<(), DeleteTodoError> {
         DeleteTodo::new(Arc::new(todos)).execute(user_id(owner), todo_id(1)).await

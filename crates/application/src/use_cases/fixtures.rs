@@ -5,7 +5,9 @@ use todo_domain::{
     EmailAddress, PasswordHash, Timestamp, Todo, TodoDescription, TodoId, TodoTitle, User, UserId, Username,
 };
 
-use crate::ports::{MockClock, MockRateLimiter, RepositoryError};
+use mockall::predicate::eq;
+
+use crate::ports::{MockClock, MockRateLimiter, MockTodoRepository, RepositoryError};
 
 pub fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 21, 10, 15, 30).unwrap()
@@ -58,4 +60,11 @@ pub fn unlimited() -> MockRateLimiter {
     limiter.expect_check().returning(|_, _| Ok(()));
     limiter.expect_record().return_const(());
     limiter
+}
+
+/// A todo repository whose `find(1)` returns `found`; any other call panics unless expected.
+pub fn todos_holding(found: Option<Todo>) -> MockTodoRepository {
+    let mut todos = MockTodoRepository::new();
+    todos.expect_find().with(eq(todo_id(1))).returning(move |_| Ok(found.clone()));
+    todos
 }

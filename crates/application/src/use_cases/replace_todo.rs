@@ -56,13 +56,7 @@ mod tests {
 
     use super::*;
     use crate::ports::MockTodoRepository;
-    use crate::use_cases::fixtures::{clock, now, todo, todo_id, unavailable, user_id};
-
-    fn todos_holding(found: Option<Todo>) -> MockTodoRepository {
-        let mut todos = MockTodoRepository::new();
-        todos.expect_find().with(eq(todo_id(1))).returning(move |_| Ok(found.clone()));
-        todos
-    }
+    use crate::use_cases::fixtures::{clock, now, todo, todo_id, todos_holding, unavailable, user_id};
 
     fn replacement() -> TodoReplacement {
         TodoReplacement { title: TodoTitle::parse("new").unwrap(), description: None, completed: true }
