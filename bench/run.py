@@ -30,7 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path(os.environ.get("PEER_DIR", ROOT.parent / "shared" / "peers" / "fastapi-todo"))
-PEER_VENV = Path(os.environ.get("PEER_VENV", ROOT / "target" / "peer-venv"))
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+PEER_VENV = Path(os.environ.get("PEER_VENV", TARGET / "peer-venv"))
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
 USER = {"username": "bench", "email": "bench@example.com", "password": "correct horse battery"}
 CONNECTIONS = 64
@@ -272,7 +273,7 @@ def main():
     profile = "debug" if args.smoke else "release"
     build = ["cargo", "build", "--quiet", "--bin", "todo-api"] + ([] if args.smoke else ["--release"])
     subprocess.run(build, cwd=ROOT, check=True)
-    binary = ROOT / "target" / profile / "todo-api"
+    binary = TARGET / profile / "todo-api"
 
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "duration_s": duration, "connections": CONNECTIONS, "profile": profile}

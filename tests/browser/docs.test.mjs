@@ -14,8 +14,9 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const binary = process.env.TODO_API_BINARY ?? join(root, "target/debug/todo-api");
-const screenshots = process.env.SCREENSHOTS ?? join(root, "target/browser");
+const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
+const binary = process.env.TODO_API_BINARY ?? join(target, "debug/todo-api");
+const screenshots = process.env.SCREENSHOTS ?? join(target, "browser");
 const USER = { username: "ada", email: "ada@example.com", password: "correct horse battery" };
 
 async function freePort() {
