@@ -135,11 +135,6 @@ impl ValidationErrors {
         };
         self.0.sort_by_key(rank);
     }
-
-    /// `Ok(value)` when nothing was found, the errors otherwise.
-    pub fn into_result<T>(self, value: T) -> Result<T, Self> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
-    }
 }
 
 #[cfg(test)]
