@@ -229,9 +229,9 @@ impl TestApp {
             max_connections: 1,
             acquire_timeout: Duration::from_secs(5),
         };
-        let db = connect(&options).await.expect("BUG: the test database is unreachable");
-        db.execute_unprepared(sql).await.expect("BUG: the SQL failed");
-        db.close().await.expect("BUG: the connection did not close");
+        let pool = connect(&options).await.expect("BUG: the test database is unreachable");
+        pool.db().execute_unprepared(sql).await.expect("BUG: the SQL failed");
+        pool.close().await.expect("BUG: the connection did not close");
     }
 }
 

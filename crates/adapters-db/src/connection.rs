@@ -1,13 +1,10 @@
-//! Opening the connection pool, and running the migrations over it.
+//! Opening the connections, and running the migrations over them.
 
 use std::time::Duration;
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use crate::sqlite::{InProcessSqlite, Location};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use todo_migration::{MigrationStatus, Migrator, MigratorTrait};
-
-/// How long a SQLite writer waits for another one to finish before giving up.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What the pool needs to know, as plain values.
 #[derive(Debug, Clone)]
@@ -19,29 +16,67 @@ pub struct DatabaseOptions {
     pub acquire_timeout: Duration,
 }
 
-/// Opens the pool. SQLite files are created if missing and run in WAL mode, so
-/// that readers never wait for writers, with a busy timeout so that concurrent
-/// writers queue instead of failing with "database is locked".
+/// The connections the repositories share: a sea-orm connection, plus what is
+/// needed to report on them.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    db: DatabaseConnection,
+    sqlite: Option<InProcessSqlite>,
+}
+
+/// Opens the connections. SQLite runs in-process (see [`InProcessSqlite`]); its file
+/// is created if missing. PostgreSQL goes through sqlx's pool.
 ///
 /// # Errors
 /// The driver's error when the database cannot be reached or opened.
-pub async fn connect(options: &DatabaseOptions) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect(options: &DatabaseOptions) -> Result<Pool, DbErr> {
+    if options.url.starts_with("sqlite:") {
+        let sqlite = InProcessSqlite::open(&Location::parse(&options.url)?, options.max_connections)?;
+        return Ok(Pool { db: sqlite.connection().await?, sqlite: Some(sqlite) });
+    }
     let mut connect = ConnectOptions::new(options.url.clone());
     connect
         .max_connections(options.max_connections)
         .min_connections(1)
         .acquire_timeout(options.acquire_timeout)
         .connect_timeout(options.acquire_timeout)
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true)
-        });
-    Database::connect(connect).await
+        .sqlx_logging(false);
+    Ok(Pool { db: Database::connect(connect).await?, sqlite: None })
+}
+
+impl Pool {
+    /// The connection to hand to repositories and migrations.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// How many connections are open and how many are idle.
+    pub fn stats(&self) -> Option<PoolStats> {
+        if let Some(sqlite) = &self.sqlite {
+            let (size, idle) = sqlite.usage();
+            let size = u32::try_from(size).unwrap_or(u32::MAX);
+            return Some(PoolStats { size, idle, max: size });
+        }
+        match self.db.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                Some(PoolStats {
+                    size: pool.size(),
+                    idle: pool.num_idle(),
+                    max: pool.options().get_max_connections(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Closes the connections once every clone is done with them.
+    ///
+    /// # Errors
+    /// The driver's, if closing fails.
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.db.close().await
+    }
 }
 
 /// Applies every pending migration.
@@ -76,27 +111,4 @@ pub struct PoolStats {
     pub size: u32,
     pub idle: usize,
     pub max: u32,
-}
-
-/// How many connections the pool holds and how many are idle.
-pub fn pool_stats(db: &DatabaseConnection) -> Option<PoolStats> {
-    match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            let pool = db.get_sqlite_connection_pool();
-            Some(PoolStats {
-                size: pool.size(),
-                idle: pool.num_idle(),
-                max: pool.options().get_max_connections(),
-            })
-        }
-        DbBackend::Postgres => {
-            let pool = db.get_postgres_connection_pool();
-            Some(PoolStats {
-                size: pool.size(),
-                idle: pool.num_idle(),
-                max: pool.options().get_max_connections(),
-            })
-        }
-        _ => None,
-    }
 }

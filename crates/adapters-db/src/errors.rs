@@ -11,7 +11,11 @@ use todo_application::ports::{RepositoryError, UniqueKey};
 /// key named by the index, an unreachable or overloaded database `Unavailable`,
 /// and anything else `Unexpected`.
 pub fn to_repository_error(error: DbErr) -> RepositoryError {
-    if let Some(SqlErr::UniqueConstraintViolation(message)) = error.sql_err() {
+    let unique_violation = match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
+        _ => crate::sqlite::unique_violation(&error).map(str::to_owned),
+    };
+    if let Some(message) = unique_violation {
         // The unique indexes are named users_username_key and users_email_key.
         if message.contains("username") {
             return RepositoryError::Conflict(UniqueKey::Username);

@@ -1,6 +1,6 @@
 //! The database adapter: sea-orm implementations of the repository ports
-//! (`SeaOrmUserRepository`, `SeaOrmTodoRepository`), the connection pool set up
-//! for SQLite or PostgreSQL, and the migrations that build the schema.
+//! (`SeaOrmUserRepository`, `SeaOrmTodoRepository`), the connections set up for
+//! SQLite (run in-process) or PostgreSQL, and the migrations that build the schema.
 //!
 //! It may import the application's ports, the domain and sea-orm. Every `DbErr`
 //! is translated here into the ports' `RepositoryError`, so no caller ever sees
@@ -10,14 +10,13 @@ mod connection;
 mod entities;
 mod errors;
 mod health;
+mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod todo_repository;
 mod user_repository;
 
-pub use connection::{
-    DatabaseOptions, PoolStats, connect, migrate_down, migrate_up, migration_status, pool_stats,
-};
+pub use connection::{DatabaseOptions, Pool, PoolStats, connect, migrate_down, migrate_up, migration_status};
 pub use health::SeaOrmHealthCheck;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 pub use todo_repository::SeaOrmTodoRepository;

@@ -50,10 +50,10 @@ async fn with_fresh_database<F: Future<Output = ()>>(
         max_connections: 8,
         acquire_timeout: Duration::from_secs(5),
     };
-    let db = connect(&options).await.unwrap();
-    migrate_up(&db).await.unwrap();
-    test(db.clone()).await;
-    db.close().await.unwrap();
+    let pool = connect(&options).await.unwrap();
+    migrate_up(pool.db()).await.unwrap();
+    test(pool.db().clone()).await;
+    pool.close().await.unwrap();
 }
 
 const DEADLINE: Duration = Duration::from_secs(10);

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
-use todo_adapters_db::{DatabaseConnection, DatabaseOptions, connect, migrate_up};
+use todo_adapters_db::{DatabaseOptions, Pool, connect, migrate_up};
 use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions, TrustProxyHeaders};
 
 use crate::metrics;
@@ -15,7 +15,7 @@ use crate::wiring;
 pub struct Application {
     port: u16,
     server: Server,
-    db: DatabaseConnection,
+    pool: Pool,
 }
 
 impl Application {
@@ -26,16 +26,16 @@ impl Application {
     /// Refused settings, an unreachable database, a failed migration, a port in use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         settings.check()?;
-        let db = connect(&database_options(&settings)).await?;
+        let pool = connect(&database_options(&settings)).await?;
         if settings.database.migrate_on_start {
-            migrate_up(&db).await?;
+            migrate_up(pool.db()).await?;
         }
-        let state = web::Data::new(wiring::app_state(&settings, &db)?);
+        let state = web::Data::new(wiring::app_state(&settings, pool.db())?);
         let options = HttpOptions {
             body_limit: BodyLimit(settings.server.body_limit_bytes),
             cors: cors(&settings),
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
-            metrics: web::Data::new(metrics::metrics(&db)),
+            metrics: web::Data::new(metrics::metrics(&pool)),
             openapi: todo_adapters_http::openapi::document(),
         };
 
@@ -47,7 +47,7 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Self { port, server: server.run(), db })
+        Ok(Self { port, server: server.run(), pool })
     }
 
     pub fn port(&self) -> u16 {
@@ -67,7 +67,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
         tracing::info!("server stopped; closing the database pool");
-        if let Err(error) = self.db.close().await {
+        if let Err(error) = self.pool.close().await {
             tracing::warn!(%error, "closing the database pool failed");
         }
         Ok(())

@@ -74,16 +74,17 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let db = connect(&database_options(&settings)).await?;
+    let pool = connect(&database_options(&settings)).await?;
+    let db = pool.db();
     match action {
-        MigrateAction::Up => migrate_up(&db).await?,
-        MigrateAction::Down { steps } => migrate_down(&db, steps).await?,
+        MigrateAction::Up => migrate_up(db).await?,
+        MigrateAction::Down { steps } => migrate_down(db, steps).await?,
         MigrateAction::Status => {
-            for (name, applied) in migration_status(&db).await? {
+            for (name, applied) in migration_status(db).await? {
                 println!("{} {name}", if applied { "applied" } else { "pending" });
             }
         }
     }
-    db.close().await?;
+    pool.close().await?;
     Ok(())
 }

@@ -5,14 +5,14 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
-use todo_adapters_db::{DatabaseConnection, pool_stats};
+use todo_adapters_db::Pool;
 use todo_adapters_http::Metrics;
 
 /// The HTTP metrics plus the pool gauges and `build_info`.
-pub fn metrics(db: &DatabaseConnection) -> Metrics {
+pub fn metrics(pool: &Pool) -> Metrics {
     let mut metrics = Metrics::new();
     let registry = metrics.registry_mut();
-    registry.register_collector(Box::new(PoolCollector(db.clone())));
+    registry.register_collector(Box::new(PoolCollector(pool.clone())));
     let build_info = Family::<Vec<(String, String)>, Gauge>::default();
     let labels = vec![("version".to_owned(), env!("CARGO_PKG_VERSION").to_owned())];
     build_info.get_or_create(&labels).set(1);
@@ -22,11 +22,11 @@ pub fn metrics(db: &DatabaseConnection) -> Metrics {
 
 /// Reads the pool's gauges at each scrape.
 #[derive(Debug)]
-struct PoolCollector(DatabaseConnection);
+struct PoolCollector(Pool);
 
 impl Collector for PoolCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let Some(stats) = pool_stats(&self.0) else { return Ok(()) };
+        let Some(stats) = self.0.stats() else { return Ok(()) };
         let gauges = [
             ("db_pool_connections", "Open database connections, idle or in use", i64::from(stats.size)),
             ("db_pool_idle_connections", "Open database connections not in use", stats.idle as i64),

@@ -1,0 +1,149 @@
+//! The in-process SQLite connection below the repositories: every column type back as
+//! the entities read it, files interchangeable with sqlx's, transactions refused.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
+use todo_adapters_db::{DatabaseOptions, Pool, connect};
+
+async fn open(url: &str) -> Pool {
+    let options =
+        DatabaseOptions { url: url.to_owned(), max_connections: 4, acquire_timeout: Duration::from_secs(1) };
+    connect(&options).await.unwrap()
+}
+
+fn statement(sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+}
+
+const TABLE: &str = "CREATE TABLE t (id integer PRIMARY KEY AUTOINCREMENT, n bigint, flag boolean, \
+    name varchar(20), note text, score double, at timestamp_with_timezone_text, data blob)";
+
+async fn with_table(db: &DatabaseConnection) {
+    db.execute_unprepared(TABLE).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_column_type_reads_back_as_written() {
+    let directory = tempfile::tempdir().unwrap();
+    let pool = open(&format!("sqlite://{}", directory.path().join("t.db").display())).await;
+    let db = pool.db();
+    with_table(db).await;
+    let at =
+        Utc.with_ymd_and_hms(2026, 11, 21, 9, 13, 30).unwrap() + chrono::TimeDelta::microseconds(123_456);
+    let insert = "INSERT INTO t (n, flag, name, note, score, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    let values = vec![
+        Value::BigInt(Some(-7)),
+        Value::Bool(Some(true)),
+        Value::String(Some("é ✓".into())),
+        Value::String(None),
+        Value::Double(Some(2.5)),
+        Value::ChronoDateTimeUtc(Some(at)),
+        Value::Bytes(Some(vec![0, 255])),
+    ];
+    let inserted = db.execute_raw(statement(insert, values)).await.unwrap();
+    assert_eq!((inserted.last_insert_id(), inserted.rows_affected()), (1, 1));
+
+    let row =
+        db.query_one_raw(statement("SELECT * FROM t WHERE id = ? LIMIT ?", vec![1i64.into(), 1u64.into()]));
+    let row = row.await.unwrap().unwrap();
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), -7);
+    assert!(row.try_get::<bool>("", "flag").unwrap());
+    assert_eq!(row.try_get::<String>("", "name").unwrap(), "é ✓");
+    assert_eq!(row.try_get::<Option<String>>("", "note").unwrap(), None);
+    assert_eq!(row.try_get::<f64>("", "score").unwrap(), 2.5);
+    assert_eq!(row.try_get::<DateTime<Utc>>("", "at").unwrap(), at);
+    assert_eq!(row.try_get::<Vec<u8>>("", "data").unwrap(), vec![0, 255]);
+
+    // Expressions have no declared type: the stored value decides.
+    let count = db.query_one_raw(statement("SELECT COUNT(*) AS c, MAX(name) AS m FROM t", vec![]));
+    let count = count.await.unwrap().unwrap();
+    assert_eq!(
+        (count.try_get::<i64>("", "c").unwrap(), count.try_get::<String>("", "m").unwrap()),
+        (1, "é ✓".into())
+    );
+    // One writer and three readers, none busy now.
+    let stats = pool.stats().unwrap();
+    assert_eq!((stats.size, stats.idle, stats.max), (4, 4, 4));
+}
+
+#[tokio::test]
+async fn times_are_stored_as_sqlx_wrote_them_and_its_files_read_back() {
+    let directory = tempfile::tempdir().unwrap();
+    let pool = open(&format!("sqlite://{}", directory.path().join("t.db").display())).await;
+    let db = pool.db();
+    with_table(db).await;
+    let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
+    db.execute_raw(statement("INSERT INTO t (at) VALUES (?)", vec![at.into()])).await.unwrap();
+    // What sqlx writes (RFC 3339), and a zone-less time some tools write, taken as UTC.
+    db.execute_unprepared("INSERT INTO t (at) VALUES ('2026-01-02 03:04:05')").await.unwrap();
+    let rows = db.query_all_raw(statement("SELECT at, typeof(at) AS kind FROM t", vec![])).await.unwrap();
+    let stored = db.query_one_raw(statement("SELECT CAST(at AS text) AS raw FROM t LIMIT 1", vec![]));
+    assert_eq!(
+        stored.await.unwrap().unwrap().try_get::<String>("", "raw").unwrap(),
+        "2026-01-02T03:04:05+00:00"
+    );
+    for row in rows {
+        assert_eq!(row.try_get::<DateTime<Utc>>("", "at").unwrap(), at);
+        assert_eq!(row.try_get::<String>("", "kind").unwrap(), "text");
+    }
+}
+
+#[tokio::test]
+async fn a_value_of_the_wrong_kind_is_an_error_not_a_guess() {
+    let pool = open("sqlite::memory:").await;
+    let db = pool.db();
+    with_table(db).await;
+    db.execute_unprepared("INSERT INTO t (flag, at) VALUES ('yes', 'not a time')").await.unwrap();
+    let error = db.query_one_raw(statement("SELECT flag FROM t", vec![])).await.unwrap_err();
+    assert!(error.to_string().contains("flag"), "{error}");
+    assert!(db.query_one_raw(statement("SELECT at FROM t", vec![])).await.is_err());
+    // Nor is a parameter count that does not match the statement.
+    assert!(db.query_all_raw(statement("SELECT * FROM t WHERE id = ?", vec![])).await.is_err());
+}
+
+#[tokio::test]
+async fn an_in_memory_database_keeps_its_rows_between_statements() {
+    let pool = open("sqlite::memory:").await;
+    let db = pool.db();
+    with_table(db).await;
+    for name in ["a", "b", "c"] {
+        db.execute_raw(statement("INSERT INTO t (name) VALUES (?)", vec![name.into()])).await.unwrap();
+    }
+    let rows = db.query_all_raw(statement(
+        "SELECT name FROM t ORDER BY id LIMIT ? OFFSET ?",
+        vec![2u64.into(), 1u64.into()],
+    ));
+    let names: Vec<String> = rows.await.unwrap().iter().map(|row| row.try_get("", "name").unwrap()).collect();
+    assert_eq!(names, ["b", "c"]);
+    assert_eq!(pool.stats().unwrap().size, 1);
+}
+
+#[tokio::test]
+async fn statements_inside_a_transaction_are_refused_rather_than_run_outside_it() {
+    let pool = open("sqlite::memory:").await;
+    let db = pool.db();
+    with_table(db).await;
+    let transaction = db.begin().await.unwrap();
+    let refused = transaction.execute_unprepared("INSERT INTO t (name) VALUES ('x')").await.unwrap_err();
+    assert!(refused.to_string().contains("transactions are not supported"), "{refused}");
+    assert!(db.query_all_raw(statement("SELECT * FROM t", vec![])).await.is_err());
+    drop(transaction);
+    let rows = db.query_all_raw(statement("SELECT * FROM t", vec![])).await.unwrap();
+    assert!(rows.is_empty(), "the refused insert ran");
+}
+
+#[tokio::test]
+async fn urls_it_cannot_honour_are_refused_at_connect() {
+    let options = |url: &str| DatabaseOptions {
+        url: url.into(),
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(1),
+    };
+    let error = connect(&options("sqlite://todo.db?cache=shared")).await.unwrap_err();
+    assert!(error.to_string().contains("unsupported parameter `cache=shared`"), "{error}");
+    let directory = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}?mode=rw", directory.path().join("missing.db").display());
+    assert!(connect(&options(&missing)).await.is_err(), "mode=rw created a missing file");
+}
