@@ -4,16 +4,17 @@
 //!
 //! Reads run at once, in the calling thread, on one of several read-only connections:
 //! in WAL mode a reader never waits for a writer, and a read takes microseconds.
-//! Writes, and the rare read that finds the file locked, go to the one writer connection
-//! on tokio's blocking pool, so that waiting for a lock never holds a request thread.
+//! Writes, and the rare read that finds the file locked, go to the one writer connection,
+//! on a thread of its own, so that waiting for a lock never holds a request thread.
 
 mod failure;
 mod limits;
 mod location;
 mod values;
+mod writer;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -25,6 +26,7 @@ use sea_orm::{
 
 pub use failure::unique_violation;
 pub(crate) use location::Location;
+use writer::Writer;
 
 /// How long the writer waits for another process's lock on the file before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,7 +43,7 @@ pub struct InProcessSqlite {
 struct Shared {
     /// Empty for an in-memory database, which only the writer's connection can see.
     readers: Box<[Mutex<Connection>]>,
-    writer: Arc<Mutex<Connection>>,
+    writer: Writer,
     /// Transactions opened through the proxy, which cannot tie statements to them.
     transactions: AtomicUsize,
 }
@@ -65,8 +67,9 @@ impl InProcessSqlite {
             })
             .collect::<rusqlite::Result<_>>()
             .map_err(failure::connection_error)?;
-        let shared =
-            Shared { readers, writer: Arc::new(Mutex::new(writer)), transactions: AtomicUsize::new(0) };
+        let writer =
+            Writer::start(writer).map_err(|error| DbErr::Conn(RuntimeErr::Internal(error.to_string())))?;
+        let shared = Shared { readers, writer, transactions: AtomicUsize::new(0) };
         Ok(Self { shared: Arc::new(shared) })
     }
 
@@ -80,27 +83,15 @@ impl InProcessSqlite {
 
     /// All connections, and how many of them no statement is running on.
     pub fn usage(&self) -> (usize, usize) {
-        let connections = self.shared.readers.iter().chain(std::iter::once(&*self.shared.writer));
-        let idle = connections.clone().filter(|connection| connection.try_lock().is_ok()).count();
-        (connections.count(), idle)
+        let readers = &self.shared.readers;
+        let idle_readers = readers.iter().filter(|reader| reader.try_lock().is_ok()).count();
+        (readers.len() + 1, idle_readers + usize::from(self.shared.writer.is_idle()))
     }
 
     /// The first reader no other thread is using, if any. Always starting from the first
     /// keeps the work, and the page cache it fills, on as few connections as are busy at once.
     fn free_reader(&self) -> Option<MutexGuard<'_, Connection>> {
         self.shared.readers.iter().find_map(|reader| reader.try_lock().ok())
-    }
-
-    /// Runs `work` on the writer, on the blocking pool.
-    async fn on_writer<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, DbErr> + Send + 'static,
-    ) -> Result<T, DbErr> {
-        let writer = Arc::clone(&self.shared.writer);
-        let run = move || work(&writer.lock().unwrap_or_else(PoisonError::into_inner));
-        tokio::task::spawn_blocking(run).await.map_err(|error| {
-            DbErr::Conn(RuntimeErr::Internal(format!("the SQLite writer task failed: {error}")))
-        })?
     }
 
     fn end_transaction(&self) {
@@ -147,12 +138,18 @@ impl ProxyDatabaseTrait for InProcessSqlite {
                 result => return result.map_err(failure::query_error),
             }
         }
-        self.on_writer(move |writer| values::query(writer, &statement).map_err(failure::query_error)).await
+        self.shared
+            .writer
+            .run(move |writer| values::query(writer, &statement).map_err(failure::query_error))
+            .await
     }
 
     async fn execute(&self, statement: Statement) -> Result<ProxyExecResult, DbErr> {
         self.refuse_in_transaction()?;
-        self.on_writer(move |writer| values::execute(writer, &statement).map_err(failure::exec_error)).await
+        self.shared
+            .writer
+            .run(move |writer| values::execute(writer, &statement).map_err(failure::exec_error))
+            .await
     }
 
     async fn begin(&self) {
