@@ -12,7 +12,8 @@ pub struct DatabaseOptions {
     /// `sqlite://todo.db` or `postgres://user@host/db`.
     pub url: String,
     pub max_connections: u32,
-    /// How long a request waits for a connection before it is told the database is unavailable.
+    /// How long a request waits for a connection (PostgreSQL) or for another process's
+    /// lock on the file (SQLite) before it is told the database is unavailable.
     pub acquire_timeout: Duration,
 }
 
@@ -31,7 +32,8 @@ pub struct Pool {
 /// The driver's error when the database cannot be reached or opened.
 pub async fn connect(options: &DatabaseOptions) -> Result<Pool, DbErr> {
     if options.url.starts_with("sqlite:") {
-        let sqlite = InProcessSqlite::open(&Location::parse(&options.url)?, options.max_connections)?;
+        let location = Location::parse(&options.url)?;
+        let sqlite = InProcessSqlite::open(&location, options.max_connections, options.acquire_timeout)?;
         return Ok(Pool { db: sqlite.connection().await?, sqlite: Some(sqlite) });
     }
     let mut connect = ConnectOptions::new(options.url.clone());

@@ -1,11 +1,13 @@
 //! The in-process SQLite connection below the repositories: every column type back as
-//! the entities read it, files interchangeable with sqlx's, transactions refused.
+//! the entities read it, files interchangeable with sqlx's, locks, transactions refused.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
-use todo_adapters_db::{DatabaseOptions, Pool, connect};
+use todo_adapters_db::{DatabaseOptions, Pool, SeaOrmUserRepository, connect, migrate_up};
+use todo_application::ports::{RepositoryError, UserRepository};
+use todo_domain::{EmailAddress, NewUser, PasswordHash, UserId, Username};
 
 async fn open(url: &str) -> Pool {
     let options =
@@ -146,4 +148,33 @@ async fn urls_it_cannot_honour_are_refused_at_connect() {
     let directory = tempfile::tempdir().unwrap();
     let missing = format!("sqlite://{}?mode=rw", directory.path().join("missing.db").display());
     assert!(connect(&options(&missing)).await.is_err(), "mode=rw created a missing file");
+}
+
+#[tokio::test]
+async fn a_write_kept_waiting_by_another_process_is_unavailable_while_reads_go_on() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("t.db");
+    let wait = Duration::from_millis(300);
+    let url = format!("sqlite://{}", path.display());
+    let pool = connect(&DatabaseOptions { url, max_connections: 2, acquire_timeout: wait }).await.unwrap();
+    migrate_up(pool.db()).await.unwrap();
+    let users = SeaOrmUserRepository::new(pool.db().clone(), Duration::from_secs(5));
+    let new_user = || NewUser {
+        username: Username::parse("ada").unwrap(),
+        email: EmailAddress::parse("ada@example.com").unwrap(),
+        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        created_at: Utc::now(),
+    };
+
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let refused = users.insert(new_user()).await;
+    assert!(matches!(refused, Err(RepositoryError::Unavailable(_))), "{refused:?}");
+    assert!(started.elapsed() >= wait, "gave up after {:?}", started.elapsed());
+    // Readers never wait for a writer, ours or another process's.
+    assert!(users.find_by_id(UserId::new(1).unwrap()).await.unwrap().is_none());
+
+    other.execute_batch("ROLLBACK").unwrap();
+    assert!(users.insert(new_user()).await.is_ok(), "the writer did not recover");
 }

@@ -28,8 +28,6 @@ pub use failure::unique_violation;
 pub(crate) use location::Location;
 use writer::Writer;
 
-/// How long the writer waits for another process's lock on the file before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Distinct statements each connection keeps prepared; the repositories use about ten.
 const PREPARED_STATEMENTS: usize = 32;
 
@@ -50,13 +48,14 @@ struct Shared {
 
 impl InProcessSqlite {
     /// Opens the writer and `connections - 1` readers (at least one) on the database
-    /// at `location`, creating the file in WAL mode if allowed and missing.
+    /// at `location`, creating the file in WAL mode if allowed and missing. The writer
+    /// waits up to `busy_timeout` for another process's lock before giving up.
     ///
     /// # Errors
     /// When the file cannot be opened or is not a SQLite database.
-    pub fn open(location: &Location, connections: u32) -> Result<Self, DbErr> {
+    pub fn open(location: &Location, connections: u32, busy_timeout: Duration) -> Result<Self, DbErr> {
         let writer = location.open(true).map_err(failure::connection_error)?;
-        configure(&writer, !location.is_memory()).map_err(failure::connection_error)?;
+        configure(&writer, !location.is_memory(), busy_timeout).map_err(failure::connection_error)?;
         let readers = if location.is_memory() { 0 } else { connections.saturating_sub(1).max(1) };
         let readers = (0..readers)
             .map(|_| {
@@ -111,9 +110,9 @@ impl InProcessSqlite {
 
 /// The writer's settings: WAL so that readers never wait for it, fsync only at
 /// checkpoints (a crash of the process loses nothing), foreign keys enforced.
-fn configure(writer: &Connection, on_disk: bool) -> rusqlite::Result<()> {
+fn configure(writer: &Connection, on_disk: bool, busy_timeout: Duration) -> rusqlite::Result<()> {
     writer.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
-    writer.busy_timeout(BUSY_TIMEOUT)?;
+    writer.busy_timeout(busy_timeout)?;
     if on_disk {
         writer.pragma_update(None, "journal_mode", "WAL")?;
     }
