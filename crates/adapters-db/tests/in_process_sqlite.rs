@@ -4,15 +4,18 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait, Value};
+use tempfile::TempDir;
 use todo_adapters_db::{DatabaseOptions, Pool, SeaOrmUserRepository, connect, migrate_up};
 use todo_application::ports::{RepositoryError, UserRepository};
 use todo_domain::{EmailAddress, NewUser, PasswordHash, UserId, Username};
 
-async fn open(url: &str) -> Pool {
-    let options =
-        DatabaseOptions { url: url.to_owned(), max_connections: 4, acquire_timeout: Duration::from_secs(1) };
-    connect(&options).await.unwrap()
+fn options(url: &str, max_connections: u32, acquire_timeout: Duration) -> DatabaseOptions {
+    DatabaseOptions { url: url.to_owned(), max_connections, acquire_timeout }
+}
+
+fn file_url(directory: &TempDir, name: &str) -> String {
+    format!("sqlite://{}", directory.path().join(name).display())
 }
 
 fn statement(sql: &str, values: Vec<Value>) -> Statement {
@@ -22,16 +25,18 @@ fn statement(sql: &str, values: Vec<Value>) -> Statement {
 const TABLE: &str = "CREATE TABLE t (id integer PRIMARY KEY AUTOINCREMENT, n bigint, flag boolean, \
     name varchar(20), note text, score double, at timestamp_with_timezone_text, data blob)";
 
-async fn with_table(db: &DatabaseConnection) {
-    db.execute_unprepared(TABLE).await.unwrap();
+/// Four connections to the database at `url`, holding an empty table `t`.
+async fn with_table(url: &str) -> Pool {
+    let pool = connect(&options(url, 4, Duration::from_secs(1))).await.unwrap();
+    pool.db().execute_unprepared(TABLE).await.unwrap();
+    pool
 }
 
 #[tokio::test]
 async fn every_column_type_reads_back_as_written() {
     let directory = tempfile::tempdir().unwrap();
-    let pool = open(&format!("sqlite://{}", directory.path().join("t.db").display())).await;
+    let pool = with_table(&file_url(&directory, "t.db")).await;
     let db = pool.db();
-    with_table(db).await;
     let at =
         Utc.with_ymd_and_hms(2026, 11, 21, 9, 13, 30).unwrap() + chrono::TimeDelta::microseconds(123_456);
     let insert = "INSERT INTO t (n, flag, name, note, score, at, data) VALUES (?, ?, ?, ?, ?, ?, ?)";
@@ -73,9 +78,8 @@ async fn every_column_type_reads_back_as_written() {
 #[tokio::test]
 async fn times_are_stored_as_sqlx_wrote_them_and_its_files_read_back() {
     let directory = tempfile::tempdir().unwrap();
-    let pool = open(&format!("sqlite://{}", directory.path().join("t.db").display())).await;
+    let pool = with_table(&file_url(&directory, "t.db")).await;
     let db = pool.db();
-    with_table(db).await;
     let at = Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap();
     db.execute_raw(statement("INSERT INTO t (at) VALUES (?)", vec![at.into()])).await.unwrap();
     // What sqlx writes (RFC 3339), and a zone-less time some tools write, taken as UTC.
@@ -94,9 +98,8 @@ async fn times_are_stored_as_sqlx_wrote_them_and_its_files_read_back() {
 
 #[tokio::test]
 async fn a_value_of_the_wrong_kind_is_an_error_not_a_guess() {
-    let pool = open("sqlite::memory:").await;
+    let pool = with_table("sqlite::memory:").await;
     let db = pool.db();
-    with_table(db).await;
     db.execute_unprepared("INSERT INTO t (flag, at) VALUES ('yes', 'not a time')").await.unwrap();
     let error = db.query_one_raw(statement("SELECT flag FROM t", vec![])).await.unwrap_err();
     assert!(error.to_string().contains("flag"), "{error}");
@@ -107,9 +110,8 @@ async fn a_value_of_the_wrong_kind_is_an_error_not_a_guess() {
 
 #[tokio::test]
 async fn an_in_memory_database_keeps_its_rows_between_statements() {
-    let pool = open("sqlite::memory:").await;
+    let pool = with_table("sqlite::memory:").await;
     let db = pool.db();
-    with_table(db).await;
     for name in ["a", "b", "c"] {
         db.execute_raw(statement("INSERT INTO t (name) VALUES (?)", vec![name.into()])).await.unwrap();
     }
@@ -124,9 +126,8 @@ async fn an_in_memory_database_keeps_its_rows_between_statements() {
 
 #[tokio::test]
 async fn statements_inside_a_transaction_are_refused_rather_than_run_outside_it() {
-    let pool = open("sqlite::memory:").await;
+    let pool = with_table("sqlite::memory:").await;
     let db = pool.db();
-    with_table(db).await;
     let transaction = db.begin().await.unwrap();
     let refused = transaction.execute_unprepared("INSERT INTO t (name) VALUES ('x')").await.unwrap_err();
     assert!(refused.to_string().contains("transactions are not supported"), "{refused}");
@@ -138,25 +139,19 @@ async fn statements_inside_a_transaction_are_refused_rather_than_run_outside_it(
 
 #[tokio::test]
 async fn urls_it_cannot_honour_are_refused_at_connect() {
-    let options = |url: &str| DatabaseOptions {
-        url: url.into(),
-        max_connections: 2,
-        acquire_timeout: Duration::from_secs(1),
-    };
+    let options = |url: &str| options(url, 2, Duration::from_secs(1));
     let error = connect(&options("sqlite://todo.db?cache=shared")).await.unwrap_err();
     assert!(error.to_string().contains("unsupported parameter `cache=shared`"), "{error}");
     let directory = tempfile::tempdir().unwrap();
-    let missing = format!("sqlite://{}?mode=rw", directory.path().join("missing.db").display());
+    let missing = format!("{}?mode=rw", file_url(&directory, "missing.db"));
     assert!(connect(&options(&missing)).await.is_err(), "mode=rw created a missing file");
 }
 
 #[tokio::test]
 async fn a_write_kept_waiting_by_another_process_is_unavailable_while_reads_go_on() {
     let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("t.db");
     let wait = Duration::from_millis(300);
-    let url = format!("sqlite://{}", path.display());
-    let pool = connect(&DatabaseOptions { url, max_connections: 2, acquire_timeout: wait }).await.unwrap();
+    let pool = connect(&options(&file_url(&directory, "t.db"), 2, wait)).await.unwrap();
     migrate_up(pool.db()).await.unwrap();
     let users = SeaOrmUserRepository::new(pool.db().clone(), Duration::from_secs(5));
     let new_user = || NewUser {
@@ -166,7 +161,7 @@ async fn a_write_kept_waiting_by_another_process_is_unavailable_while_reads_go_o
         created_at: Utc::now(),
     };
 
-    let other = rusqlite::Connection::open(&path).unwrap();
+    let other = rusqlite::Connection::open(directory.path().join("t.db")).unwrap();
     other.execute_batch("BEGIN IMMEDIATE").unwrap();
     let started = Instant::now();
     let refused = users.insert(new_user()).await;

@@ -34,7 +34,8 @@ pub(super) fn exec_error(error: rusqlite::Error) -> DbErr {
     classify(error, DbErr::Exec)
 }
 
-pub(super) fn connection_error(error: rusqlite::Error) -> DbErr {
+/// The database cannot be used at all for now: sea-orm's connection error.
+pub(super) fn connection_error(error: impl std::fmt::Display) -> DbErr {
     DbErr::Conn(RuntimeErr::Internal(error.to_string()))
 }
 

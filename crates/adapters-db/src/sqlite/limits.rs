@@ -18,7 +18,7 @@ pub(super) fn inline<'a>(sql: &'a str, values: &'a [Value]) -> (Cow<'a, str>, &'
         let Some(numbers) = bound.iter().map(integer).collect::<Option<Vec<_>>>() else { break };
         let literal = match numbers[..] {
             [limit, offset] => format!("{head} LIMIT {limit} OFFSET {offset}"),
-            [number] => format!("{head}{}", suffix.replace('?', &number.to_string())),
+            [number] => format!("{head}{}{number}", suffix.trim_end_matches('?')),
             _ => break,
         };
         return (Cow::Owned(literal), kept);

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use rusqlite::{Connection, OpenFlags};
 use sea_orm::DbErr;
 
+use super::failure;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     File {
@@ -23,7 +25,7 @@ impl Location {
     /// # Errors
     /// `DbErr::Conn` naming the problem, for any other form or parameter.
     pub fn parse(url: &str) -> Result<Self, DbErr> {
-        let invalid = |why: &str| DbErr::Conn(sea_orm::RuntimeErr::Internal(format!("{url}: {why}")));
+        let invalid = |why: &str| failure::connection_error(format!("{url}: {why}"));
         let rest = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))

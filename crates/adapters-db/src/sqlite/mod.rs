@@ -20,8 +20,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rusqlite::Connection;
 use sea_orm::{
-    Database, DatabaseConnection, DbBackend, DbErr, ProxyDatabaseTrait, ProxyExecResult, ProxyRow,
-    RuntimeErr, Statement,
+    Database, DatabaseConnection, DbBackend, DbErr, ProxyDatabaseTrait, ProxyExecResult, ProxyRow, Statement,
 };
 
 pub use failure::unique_violation;
@@ -66,8 +65,7 @@ impl InProcessSqlite {
             })
             .collect::<rusqlite::Result<_>>()
             .map_err(failure::connection_error)?;
-        let writer =
-            Writer::start(writer).map_err(|error| DbErr::Conn(RuntimeErr::Internal(error.to_string())))?;
+        let writer = Writer::start(writer).map_err(failure::connection_error)?;
         let shared = Shared { readers, writer, transactions: AtomicUsize::new(0) };
         Ok(Self { shared: Arc::new(shared) })
     }

@@ -8,8 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use rusqlite::Connection;
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::DbErr;
 use tokio::sync::oneshot;
+
+use super::failure;
 
 type Job = Box<dyn FnOnce(&Connection) + Send>;
 
@@ -62,5 +64,5 @@ impl Writer {
 }
 
 fn stopped() -> DbErr {
-    DbErr::Conn(RuntimeErr::Internal("the SQLite writer thread has stopped".to_owned()))
+    failure::connection_error("the SQLite writer thread has stopped")
 }
