@@ -105,6 +105,7 @@ def endpoints(base, token, todo_id, scripts):
     form = urllib.parse.urlencode({"username": USER["username"], "password": USER["password"]})
     return [
         ("GET /health", f"{base}/health", lua_script(scripts, "health", "GET")),
+        ("GET /users/me", f"{base}/users/me", lua_script(scripts, "me", "GET", token=token)),
         ("GET /todos/", f"{base}/todos/", lua_script(scripts, "list", "GET", token=token)),
         ("GET /todos/{id}", f"{base}/todos/{todo_id}", lua_script(scripts, "get", "GET", token=token)),
         ("POST /todos/", f"{base}/todos/",
@@ -127,17 +128,32 @@ def wrk(url, script, duration, connections=CONNECTIONS, threads=2):
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     p50 = to_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
     p99 = to_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
     non_2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0
     socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": non_2xx + socket_errors}
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "errors": non_2xx + socket_errors, "requests": requests}
+
+
+def family(pid):
+    """The process and all its descendants (the FastAPI app runs as a master and workers)."""
+    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    return [pid] + [each for child in children for each in family(child)]
+
+
+def cpu_seconds(pid):
+    """User and system CPU time used so far by the process and its descendants."""
+    total = 0
+    for each in family(pid):
+        fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mib(pid):
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
     total_kib = 0
-    for each in pids:
+    for each in family(pid):
         status = Path(f"/proc/{each}/status").read_text()
         total_kib += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
     return total_kib / 1024
@@ -177,13 +193,17 @@ def stop(process):
         process.kill()
 
 
-def run_suite(base, duration, scripts):
+def run_suite(base, pid, duration, scripts):
+    """Every endpoint in turn; besides wrk's figures, the server's CPU time per request."""
     token, todo_id = seed(base)
     results = {}
     for name, url, script in endpoints(base, token, todo_id, scripts):
-        results[name] = wrk(url, script, duration)
-        print(f"  {name:<18} {results[name]['rps']:>10.0f} req/s  p50 {results[name]['p50_ms']:>7.2f} ms  "
-              f"p99 {results[name]['p99_ms']:>7.2f} ms  errors {results[name]['errors']}", flush=True)
+        cpu_before = cpu_seconds(pid)
+        result = results[name] = wrk(url, script, duration)
+        result["cpu_us"] = (cpu_seconds(pid) - cpu_before) * 1e6 / max(result["requests"], 1)
+        print(f"  {name:<18} {result['rps']:>10.0f} req/s  p50 {result['p50_ms']:>7.2f} ms  "
+              f"p99 {result['p99_ms']:>7.2f} ms  errors {result['errors']}  "
+              f"server CPU {result['cpu_us']:>6.1f} us/req", flush=True)
     return results, token, todo_id
 
 
@@ -228,14 +248,15 @@ def machine():
 
 
 def table(rows, peer=None):
-    head = "| endpoint | req/s | p50 ms | p99 ms | errors |" + (" FastAPI req/s | FastAPI p99 ms | ratio |" if peer else "")
+    head = "| endpoint | req/s | p50 ms | p99 ms | errors | CPU us/req |" + (
+        " FastAPI req/s | FastAPI p99 ms | FastAPI CPU us/req | ratio |" if peer else "")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for name, r in rows.items():
-        line = f"| `{name}` | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} |"
+        line = f"| `{name}` | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['errors']} | {r['cpu_us']:.1f} |"
         if peer:
             p = peer[name]
             ratio = r["rps"] / p["rps"] if p["rps"] else float("inf")
-            line += f" {p['rps']:.0f} | {p['p99_ms']:.2f} | {ratio:.1f}x |"
+            line += f" {p['rps']:.0f} | {p['p99_ms']:.2f} | {p['cpu_us']:.0f} | {ratio:.1f}x |"
         lines.append(line)
     return "\n".join(lines)
 
@@ -282,7 +303,7 @@ def main():
         print(f"Todo API ({profile}) on SQLite, {CONNECTIONS} connections, {duration} s per endpoint:", flush=True)
         base, process = start_ours(binary, f"sqlite://{workdir}/bench.db", workdir)
         try:
-            ours, _, _ = run_suite(base, duration, scripts)
+            ours, _, _ = run_suite(base, process.pid, duration, scripts)
             isolation = hashing_isolation(base, duration, scripts)
             rss = rss_mib(process.pid)
         finally:
@@ -301,7 +322,7 @@ def main():
                 print(f"Todo API ({profile}) on PostgreSQL:", flush=True)
                 base, process = start_ours(binary, url, workdir)
                 try:
-                    report["postgres"] = run_suite(base, duration, scripts)[0]
+                    report["postgres"] = run_suite(base, process.pid, duration, scripts)[0]
                 finally:
                     stop(process)
             finally:
@@ -314,14 +335,15 @@ def main():
             print("FastAPI tutorial app (NullPool, 2 workers):", flush=True)
             base, process = start_peer(workdir)
             try:
-                peer = run_suite(base, duration, scripts)[0]
+                peer = run_suite(base, process.pid, duration, scripts)[0]
             finally:
                 stop(process)
             report["fastapi"] = peer
 
     sections = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']}",
                 f"Load: wrk, {CONNECTIONS} connections, 2 threads, {duration} s per endpoint, loopback; "
-                f"{profile} build; database seeded with one user and 20 todos.", "",
+                f"{profile} build; database seeded with one user and 20 todos. CPU us/req: the server's "
+                f"CPU time (user and system, all its processes) per request answered.", "",
                 "## Todo API on SQLite" + (" against the FastAPI tutorial app (NullPool, 2 workers)" if peer else ""), "",
                 table(report["sqlite"], peer)]
     if "postgres" in report:
