@@ -1,7 +1,6 @@
-//! What checking one access token costs on one thread (signature, header, claims,
-//! expiry), for the per-request budget in bench/README.md.
-//!
-//!     cargo run --release -p todo-adapters-auth --example verify_cost
+//! What checking one access token costs on one thread (signature, header, claims, expiry),
+//! for the per-request budget in bench/README.md.
+//! `cargo run --release -p todo-adapters-auth --example verify_cost`
 
 use std::hint::black_box;
 use std::time::Instant;

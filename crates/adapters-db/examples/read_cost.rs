@@ -1,8 +1,6 @@
-//! What the hot reads cost on one thread with nothing else running: the repositories
-//! (sea-orm on in-process SQLite) against the same statements on a bare rusqlite
-//! connection, the floor any SQLite adapter starts from. See bench/README.md.
-//!
-//!     cargo run --release -p todo-adapters-db --example read_cost
+//! The hot reads on one idle thread: the repositories (sea-orm, in-process SQLite) against
+//! the same statements on bare rusqlite, the floor of any SQLite adapter (bench/README.md).
+//! `cargo run --release -p todo-adapters-db --example read_cost`
 
 use std::time::{Duration, Instant};
 
