@@ -1,5 +1,6 @@
-//! The hot reads on one idle thread: the repositories (sea-orm, in-process SQLite) against
-//! the same statements on bare rusqlite, the floor of any SQLite adapter (bench/README.md).
+//! The hot reads on one idle thread: the repositories with SQLite reads through sqlx and
+//! in-process, against the same statements on bare rusqlite, the floor of any SQLite
+//! adapter (docs/adr/0001-sqlite-driver.md).
 //! `cargo run --release -p todo-adapters-db --example read_cost`
 
 use std::time::{Duration, Instant};
@@ -26,7 +27,7 @@ async fn time<F: Future<Output = ()>>(name: &str, mut read: impl FnMut() -> F) {
     for _ in 0..ROUNDS {
         read().await;
     }
-    println!("{name:<40} {:>7.2} us", started.elapsed().as_secs_f64() * 1e6 / f64::from(ROUNDS));
+    println!("{name:<46} {:>7.2} us", started.elapsed().as_secs_f64() * 1e6 / f64::from(ROUNDS));
 }
 
 fn bare_user(connection: &Connection, id: i64) -> rusqlite::Result<()> {
@@ -55,16 +56,21 @@ fn bare_list(connection: &Connection, owner: i64) -> rusqlite::Result<()> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let database = TestDatabase::create(Backend::Sqlite).await.expect("a SQLite file");
-    let options = DatabaseOptions {
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    let options = |in_process_reads| DatabaseOptions {
         url: database.url.clone(),
         max_connections: 4,
         acquire_timeout: Duration::from_secs(2),
+        query_timeout: Duration::from_secs(5),
+        in_process_reads,
     };
-    let pool = connect(&options).await.expect("connections");
+    let pool = connect(&options(true)).await.expect("connections");
     migrate_up(pool.db()).await.expect("migrations");
-    let users = SeaOrmUserRepository::new(pool.db().clone(), Duration::from_secs(5));
-    let todos = SeaOrmTodoRepository::new(pool.db().clone(), Duration::from_secs(5));
+    let users = SeaOrmUserRepository::new(&pool, Duration::from_secs(5));
+    let todos = SeaOrmTodoRepository::new(&pool, Duration::from_secs(5));
+    let sqlx_pool = connect(&options(false)).await.expect("connections");
+    let sqlx_users = SeaOrmUserRepository::new(&sqlx_pool, Duration::from_secs(5));
+    let sqlx_todos = SeaOrmTodoRepository::new(&sqlx_pool, Duration::from_secs(5));
     let new_user = NewUser {
         username: Username::parse("bench").expect("valid"),
         email: EmailAddress::parse("bench@example.com").expect("valid"),
@@ -88,12 +94,21 @@ async fn main() {
         time("bare rusqlite: user by id", || async { bare_user(&bare, user.get()).expect("read") }).await;
         time("bare rusqlite: 20 todos of a user", || async { bare_list(&bare, user.get()).expect("read") })
             .await;
-        time("repository: users.find_by_id", || async {
+        time("repository, in-process: users.find_by_id", || async {
             users.find_by_id(user).await.expect("read").expect("the user");
         })
         .await;
-        time("repository: todos.list (20 rows)", || async {
+        time("repository, in-process: todos.list (20 rows)", || async {
             let page = todos.list(user, TodoFilter::default(), Page::default()).await.expect("read");
+            assert_eq!(page.len(), 20);
+        })
+        .await;
+        time("repository, sqlx: users.find_by_id", || async {
+            sqlx_users.find_by_id(user).await.expect("read").expect("the user");
+        })
+        .await;
+        time("repository, sqlx: todos.list (20 rows)", || async {
+            let page = sqlx_todos.list(user, TodoFilter::default(), Page::default()).await.expect("read");
             assert_eq!(page.len(), 20);
         })
         .await;

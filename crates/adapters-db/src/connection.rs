@@ -1,10 +1,12 @@
 //! Opening the connections, and running the migrations over them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::sqlite::{InProcessSqlite, Location};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
 use todo_migration::{MigrationStatus, Migrator, MigratorTrait};
+
+use crate::sqlite::{self, InProcessReads};
 
 /// What the pool needs to know, as plain values.
 #[derive(Debug, Clone)]
@@ -12,29 +14,36 @@ pub struct DatabaseOptions {
     /// `sqlite://todo.db` or `postgres://user@host/db`.
     pub url: String,
     pub max_connections: u32,
-    /// How long a request waits for a connection (PostgreSQL) or for another process's
-    /// lock on the file (SQLite) before it is told the database is unavailable.
+    /// How long a request waits for a connection, or on SQLite for another process's
+    /// lock on the file, before it is told the database is unavailable.
     pub acquire_timeout: Duration,
+    /// The longest one statement may run; reads run in-process are interrupted past it.
+    pub query_timeout: Duration,
+    /// SQLite only: run plain reads in the request's thread (see `sqlite::InProcessReads`).
+    pub in_process_reads: bool,
 }
 
-/// The connections the repositories share: a sea-orm connection, plus what is
-/// needed to report on them.
+/// The connections the repositories share. On PostgreSQL, one pool does everything.
+/// On SQLite, one writer connection takes every write and transaction, and reads go to
+/// read-only connections that never wait for it (see the `sqlite` module).
 #[derive(Debug, Clone)]
 pub struct Pool {
-    db: DatabaseConnection,
-    sqlite: Option<InProcessSqlite>,
+    writer: DatabaseConnection,
+    /// Read-only connections beside the writer, where there are any (SQLite files).
+    reader: Option<DatabaseConnection>,
+    in_process: Option<Arc<InProcessReads>>,
 }
 
-/// Opens the connections. SQLite runs in-process (see [`InProcessSqlite`]); its file
-/// is created if missing. PostgreSQL goes through sqlx's pool.
+/// Opens the connections; a SQLite file is created if missing (unless the URL says
+/// `mode=rw`).
 ///
 /// # Errors
 /// The driver's error when the database cannot be reached or opened.
 pub async fn connect(options: &DatabaseOptions) -> Result<Pool, DbErr> {
     if options.url.starts_with("sqlite:") {
-        let location = Location::parse(&options.url)?;
-        let sqlite = InProcessSqlite::open(&location, options.max_connections, options.acquire_timeout)?;
-        return Ok(Pool { db: sqlite.connection().await?, sqlite: Some(sqlite) });
+        let sqlite = sqlite::open(options).await?;
+        let in_process = sqlite.in_process.map(Arc::new);
+        return Ok(Pool { writer: sqlite.writer, reader: sqlite.reader, in_process });
     }
     let mut connect = ConnectOptions::new(options.url.clone());
     connect
@@ -43,33 +52,51 @@ pub async fn connect(options: &DatabaseOptions) -> Result<Pool, DbErr> {
         .acquire_timeout(options.acquire_timeout)
         .connect_timeout(options.acquire_timeout)
         .sqlx_logging(false);
-    Ok(Pool { db: Database::connect(connect).await?, sqlite: None })
+    Ok(Pool { writer: Database::connect(connect).await?, reader: None, in_process: None })
 }
 
 impl Pool {
-    /// The connection to hand to repositories and migrations.
+    /// The connection that writes: for migrations, and for tests that need raw SQL.
     pub fn db(&self) -> &DatabaseConnection {
-        &self.db
+        &self.writer
     }
 
-    /// How many connections are open and how many are idle.
+    pub(crate) fn writer(&self) -> &DatabaseConnection {
+        &self.writer
+    }
+
+    pub(crate) fn reader(&self) -> &DatabaseConnection {
+        self.reader.as_ref().unwrap_or(&self.writer)
+    }
+
+    pub(crate) fn in_process(&self) -> Option<&InProcessReads> {
+        self.in_process.as_deref()
+    }
+
+    /// How many connections are open and how many are idle, over all the pools.
     pub fn stats(&self) -> Option<PoolStats> {
-        if let Some(sqlite) = &self.sqlite {
-            let (size, idle) = sqlite.usage();
-            let size = u32::try_from(size).unwrap_or(u32::MAX);
-            return Some(PoolStats { size, idle, max: size });
-        }
-        match self.db.get_database_backend() {
+        let sqlx = |db: &DatabaseConnection| match db.get_database_backend() {
             DbBackend::Postgres => {
-                let pool = self.db.get_postgres_connection_pool();
-                Some(PoolStats {
-                    size: pool.size(),
-                    idle: pool.num_idle(),
-                    max: pool.options().get_max_connections(),
-                })
+                let pool = db.get_postgres_connection_pool();
+                Some((pool.size(), pool.num_idle(), pool.options().get_max_connections()))
+            }
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                Some((pool.size(), pool.num_idle(), pool.options().get_max_connections()))
             }
             _ => None,
+        };
+        let (mut size, mut idle, mut max) = sqlx(&self.writer)?;
+        if let Some(reader) = &self.reader {
+            let (reader_size, reader_idle, reader_max) = sqlx(reader)?;
+            (size, idle, max) = (size + reader_size, idle + reader_idle, max + reader_max);
         }
+        if let Some(in_process) = &self.in_process {
+            let (count, free) = in_process.usage();
+            let count = u32::try_from(count).unwrap_or(u32::MAX);
+            (size, idle, max) = (size + count, idle + free, max + count);
+        }
+        Some(PoolStats { size, idle, max })
     }
 
     /// Closes the connections once every clone is done with them.
@@ -77,7 +104,10 @@ impl Pool {
     /// # Errors
     /// The driver's, if closing fails.
     pub async fn close(self) -> Result<(), DbErr> {
-        self.db.close().await
+        if let Some(reader) = self.reader {
+            reader.close().await?;
+        }
+        self.writer.close().await
     }
 }
 

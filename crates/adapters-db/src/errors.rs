@@ -4,25 +4,37 @@ use std::error::Error as StdError;
 use std::future::Future;
 use std::time::Duration;
 
-use sea_orm::{DbErr, RuntimeErr, SqlErr, sqlx};
+use sea_orm::sqlx::error::{DatabaseError, ErrorKind};
+use sea_orm::{DbErr, RuntimeErr, sqlx};
 use todo_application::ports::{RepositoryError, UniqueKey};
 
-/// Classifies a database error: a broken unique index becomes `Conflict` with the
-/// key named by the index, an unreachable or overloaded database `Unavailable`,
-/// and anything else `Unexpected`.
+/// A unique index of the schema, as each database names it when a write breaks it.
+struct UniqueIndex {
+    /// The index's name, which PostgreSQL reports as the broken constraint.
+    name: &'static str,
+    /// What SQLite reports after `UNIQUE constraint failed: `: the indexed columns as
+    /// `table.column`, or `index '<name>'` for an index on an expression.
+    sqlite_target: &'static str,
+    key: UniqueKey,
+}
+
+/// The indexes the migrations create (`migration/src/m20261121_000001_create_users.rs`).
+const UNIQUE_INDEXES: [UniqueIndex; 2] = [
+    UniqueIndex { name: "users_username_key", sqlite_target: "users.username", key: UniqueKey::Username },
+    UniqueIndex { name: "users_email_key", sqlite_target: "index 'users_email_key'", key: UniqueKey::Email },
+];
+
+/// SQLite's primary result codes (the low byte of an extended code) that mean the
+/// database cannot be used for now: busy, locked, I/O error, disk full, cannot open.
+const SQLITE_UNAVAILABLE: [i32; 5] = [5, 6, 10, 13, 14];
+const POSTGRES_UNAVAILABLE: [&str; 3] = ["08", "53", "57P"];
+
+/// Classifies a database error: a broken unique index becomes `Conflict` with the key
+/// that index enforces, an unreachable or overloaded database `Unavailable`, and
+/// anything else `Unexpected`.
 pub fn to_repository_error(error: DbErr) -> RepositoryError {
-    let unique_violation = match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(message)) => Some(message),
-        _ => crate::sqlite::unique_violation(&error).map(str::to_owned),
-    };
-    if let Some(message) = unique_violation {
-        // The unique indexes are named users_username_key and users_email_key.
-        if message.contains("username") {
-            return RepositoryError::Conflict(UniqueKey::Username);
-        }
-        if message.contains("email") {
-            return RepositoryError::Conflict(UniqueKey::Email);
-        }
+    if let Some(key) = database_error(&error).and_then(broken_unique_key) {
+        return RepositoryError::Conflict(key);
     }
     if is_unavailable(&error) {
         return RepositoryError::Unavailable(Box::new(error));
@@ -30,7 +42,44 @@ pub fn to_repository_error(error: DbErr) -> RepositoryError {
     RepositoryError::Unexpected(Box::new(error))
 }
 
+/// The error as the database itself reported it, if it got that far.
+fn database_error(error: &DbErr) -> Option<&dyn DatabaseError> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => {
+            match inner.as_ref() {
+                sqlx::Error::Database(database) => Some(database.as_ref()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Which key a unique violation broke, found by the index's identity: the constraint
+/// name on PostgreSQL, the indexed target on SQLite (which reports no name for an index
+/// on plain columns). A violation of an index not listed here stays unexpected.
+fn broken_unique_key(error: &dyn DatabaseError) -> Option<UniqueKey> {
+    if error.kind() != ErrorKind::UniqueViolation {
+        return None;
+    }
+    let constraint = error.constraint();
+    let sqlite_target = error.message().strip_prefix("UNIQUE constraint failed: ");
+    UNIQUE_INDEXES
+        .iter()
+        .find(|index| constraint == Some(index.name) || sqlite_target == Some(index.sqlite_target))
+        .map(|index| index.key)
+}
+
 fn is_unavailable(error: &DbErr) -> bool {
+    if let Some(database) = database_error(error) {
+        let code = database.code().unwrap_or_default();
+        return match database.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+            Some(_) => code.parse::<i32>().is_ok_and(|code| SQLITE_UNAVAILABLE.contains(&(code & 0xff))),
+            // PostgreSQL's SQLSTATE classes for a lost connection, exhausted resources
+            // and a server shutting down.
+            None => POSTGRES_UNAVAILABLE.iter().any(|class| code.starts_with(class)),
+        };
+    }
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
         DbErr::Exec(RuntimeErr::SqlxError(inner)) | DbErr::Query(RuntimeErr::SqlxError(inner)) => matches!(

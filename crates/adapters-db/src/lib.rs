@@ -1,6 +1,7 @@
 //! The database adapter: sea-orm implementations of the repository ports
-//! (`SeaOrmUserRepository`, `SeaOrmTodoRepository`), the connections set up for
-//! SQLite (run in-process) or PostgreSQL, and the migrations that build the schema.
+//! (`SeaOrmUserRepository`, `SeaOrmTodoRepository`) and of the unit of work
+//! (`SeaOrmUnitOfWork`), the connections set up for SQLite or PostgreSQL, and the
+//! migrations that build the schema.
 //!
 //! It may import the application's ports, the domain and sea-orm. Every `DbErr`
 //! is translated here into the ports' `RepositoryError`, so no caller ever sees
@@ -9,15 +10,18 @@
 mod connection;
 mod entities;
 mod errors;
+mod executor;
 mod health;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod todo_repository;
+mod unit_of_work;
 mod user_repository;
 
 pub use connection::{DatabaseOptions, Pool, PoolStats, connect, migrate_down, migrate_up, migration_status};
 pub use health::SeaOrmHealthCheck;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 pub use todo_repository::SeaOrmTodoRepository;
+pub use unit_of_work::SeaOrmUnitOfWork;
 pub use user_repository::SeaOrmUserRepository;

@@ -25,21 +25,23 @@ enum Cleanup {
 }
 
 impl TestDatabase {
-    /// A new empty database, or `None` for PostgreSQL when `TEST_POSTGRES_URL`
-    /// is not set (the PostgreSQL variant of a test then has nothing to run on).
+    /// A new empty database.
     ///
     /// # Panics
-    /// When the PostgreSQL server is configured but refuses the new schema: a
-    /// configured backend that does not work must fail the tests, not skip them.
-    pub async fn create(backend: Backend) -> Option<Self> {
+    /// For PostgreSQL, when `TEST_POSTGRES_URL` is not set or the server refuses the
+    /// new schema: a test asked to run on PostgreSQL fails rather than pass untried.
+    pub async fn create(backend: Backend) -> Self {
         match backend {
             Backend::Sqlite => {
                 let directory = tempfile::tempdir().expect("BUG: no temporary directory");
                 let url = format!("sqlite://{}", directory.path().join("test.db").display());
-                Some(Self { url, cleanup: Cleanup::Directory(directory) })
+                Self { url, cleanup: Cleanup::Directory(directory) }
             }
             Backend::Postgres => {
-                let server_url = std::env::var(POSTGRES_URL_VAR).ok().filter(|url| !url.is_empty())?;
+                let server_url = std::env::var(POSTGRES_URL_VAR)
+                    .ok()
+                    .filter(|url| !url.is_empty())
+                    .unwrap_or_else(|| panic!("{POSTGRES_URL_VAR} is not set: no PostgreSQL to test on"));
                 let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
                 let server =
                     Database::connect(&server_url).await.unwrap_or_else(|e| panic!("{server_url}: {e}"));
@@ -50,7 +52,7 @@ impl TestDatabase {
                 server.close().await.ok();
                 let separator = if server_url.contains('?') { '&' } else { '?' };
                 let url = format!("{server_url}{separator}options[search_path]={schema}");
-                Some(Self { url, cleanup: Cleanup::Schema { server_url, schema } })
+                Self { url, cleanup: Cleanup::Schema { server_url, schema } }
             }
         }
     }

@@ -3,26 +3,31 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use todo_application::ports::{RepositoryError, TodoRepository};
 use todo_domain::{NewTodo, Page, Todo, TodoDescription, TodoFilter, TodoId, TodoTitle, UserId};
 use tracing::instrument;
 
+use crate::connection::Pool;
 use crate::entities::todos;
-use crate::errors::{bounded, corrupt_row};
+use crate::errors::corrupt_row;
+use crate::executor::Executor;
 
-/// [`TodoRepository`] on any database sea-orm supports.
+/// [`TodoRepository`] on any database sea-orm supports, outside or inside a transaction.
 pub struct SeaOrmTodoRepository {
-    db: DatabaseConnection,
-    deadline: Duration,
+    executor: Executor,
 }
 
 impl SeaOrmTodoRepository {
     /// Every operation gives up after `deadline` with `RepositoryError::Unavailable`.
-    pub fn new(db: DatabaseConnection, deadline: Duration) -> Self {
-        Self { db, deadline }
+    pub fn new(pool: &Pool, deadline: Duration) -> Self {
+        Self { executor: Executor::pool(pool.clone(), deadline) }
+    }
+
+    pub(crate) fn within(executor: Executor) -> Self {
+        Self { executor }
     }
 }
 
@@ -39,13 +44,13 @@ impl TodoRepository for SeaOrmTodoRepository {
             updated_at: Set(None),
             ..Default::default()
         };
-        let stored = bounded(self.deadline, row.insert(&self.db)).await?;
+        let stored = self.executor.run(row.insert(&self.executor.writer())).await?;
         to_todo(stored)
     }
 
     #[instrument(name = "db.todos.find", skip_all)]
     async fn find(&self, id: TodoId) -> Result<Option<Todo>, RepositoryError> {
-        let row = bounded(self.deadline, todos::Entity::find_by_id(id.get()).one(&self.db)).await?;
+        let row = self.executor.one(todos::Entity::find_by_id(id.get())).await?;
         row.map(to_todo).transpose()
     }
 
@@ -64,7 +69,7 @@ impl TodoRepository for SeaOrmTodoRepository {
             .order_by_asc(todos::Column::Id)
             .offset(u64::try_from(page.skip()).ok())
             .limit(u64::try_from(page.limit()).ok());
-        let rows = bounded(self.deadline, query.all(&self.db)).await?;
+        let rows = self.executor.all(query).await?;
         rows.into_iter().map(to_todo).collect()
     }
 
@@ -76,13 +81,14 @@ impl TodoRepository for SeaOrmTodoRepository {
             .col_expr(todos::Column::Completed, Expr::value(todo.completed))
             .col_expr(todos::Column::UpdatedAt, Expr::value(todo.updated_at))
             .filter(todos::Column::Id.eq(todo.id.get()));
-        let result = bounded(self.deadline, update.exec(&self.db)).await?;
+        let result = self.executor.run(update.exec(&self.executor.writer())).await?;
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 
     #[instrument(name = "db.todos.delete", skip_all)]
     async fn delete(&self, id: TodoId) -> Result<(), RepositoryError> {
-        let result = bounded(self.deadline, todos::Entity::delete_by_id(id.get()).exec(&self.db)).await?;
+        let delete = todos::Entity::delete_by_id(id.get());
+        let result = self.executor.run(delete.exec(&self.executor.writer())).await?;
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 }

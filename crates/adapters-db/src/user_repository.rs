@@ -2,31 +2,33 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use todo_application::ports::{RepositoryError, UserRepository};
 use todo_domain::{EmailAddress, NewUser, PasswordHash, User, UserId, Username};
 use tracing::instrument;
 
+use crate::connection::Pool;
 use crate::entities::users;
-use crate::errors::{bounded, corrupt_row};
+use crate::errors::corrupt_row;
+use crate::executor::Executor;
 
-/// [`UserRepository`] on any database sea-orm supports.
+/// [`UserRepository`] on any database sea-orm supports, outside or inside a transaction.
 pub struct SeaOrmUserRepository {
-    db: DatabaseConnection,
-    deadline: Duration,
+    executor: Executor,
 }
 
 impl SeaOrmUserRepository {
     /// Every operation gives up after `deadline` with `RepositoryError::Unavailable`.
-    pub fn new(db: DatabaseConnection, deadline: Duration) -> Self {
-        Self { db, deadline }
+    pub fn new(pool: &Pool, deadline: Duration) -> Self {
+        Self { executor: Executor::pool(pool.clone(), deadline) }
+    }
+
+    pub(crate) fn within(executor: Executor) -> Self {
+        Self { executor }
     }
 
     async fn find_one(&self, query: sea_orm::Select<users::Entity>) -> Result<Option<User>, RepositoryError> {
-        let row = bounded(self.deadline, query.one(&self.db)).await?;
-        row.map(to_user).transpose()
+        self.executor.one(query).await?.map(to_user).transpose()
     }
 }
 
@@ -42,7 +44,7 @@ impl UserRepository for SeaOrmUserRepository {
             created_at: Set(user.created_at),
             ..Default::default()
         };
-        let stored = bounded(self.deadline, row.insert(&self.db)).await?;
+        let stored = self.executor.run(row.insert(&self.executor.writer())).await?;
         to_user(stored)
     }
 

@@ -1,37 +1,46 @@
-//! The repositories against a real SQLite database with the migrations applied.
+//! The repositories and the unit of work against real databases with the migrations
+//! applied: SQLite with its reads in-process and through sqlx, and PostgreSQL.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR, TestDatabase};
+use todo_adapters_db::testing::{Backend, TestDatabase};
 use todo_adapters_db::{
-    DatabaseConnection, DatabaseOptions, SeaOrmTodoRepository, SeaOrmUserRepository, connect, migrate_down,
-    migrate_up, migration_status,
+    DatabaseOptions, Pool, SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository, connect,
+    migrate_down, migrate_up, migration_status,
 };
-use todo_application::ports::{RepositoryError, TodoRepository, UniqueKey, UserRepository};
+use todo_application::ports::{RepositoryError, TodoRepository, UniqueKey, UnitOfWork, UserRepository};
 use todo_domain::{
     EmailAddress, NewTodo, NewUser, Page, PasswordHash, Timestamp, Todo, TodoDescription, TodoFilter, TodoId,
     TodoTitle, User, Username,
 };
 
-/// Defines each test twice, as `<name>::sqlite` and `<name>::postgres`, both
-/// running `body` on a fresh, migrated database of that backend.
+/// Defines each test three times, each running `body` on a fresh, migrated database:
+/// `sqlite` (plain reads in-process, the default), `sqlite_sqlx_reads` (every read
+/// through sqlx) and `postgres`, which is ignored unless asked for (`--include-ignored`)
+/// and then fails without `TEST_POSTGRES_URL` rather than pass having done nothing.
 macro_rules! on_each_backend {
-    ($(async fn $name:ident($db:ident) $body:block)*) => {$(
+    ($(async fn $name:ident($pool:ident) $body:block)*) => {$(
         mod $name {
             use super::*;
 
-            async fn run($db: DatabaseConnection) $body
+            async fn run($pool: Pool) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                with_fresh_database(Backend::Sqlite, run).await;
+                with_fresh_database(Backend::Sqlite, true, run).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite_sqlx_reads() {
+                with_fresh_database(Backend::Sqlite, false, run).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            #[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
             async fn postgres() {
-                with_fresh_database(Backend::Postgres, run).await;
+                with_fresh_database(Backend::Postgres, false, run).await;
             }
         }
     )*};
@@ -39,20 +48,20 @@ macro_rules! on_each_backend {
 
 async fn with_fresh_database<F: Future<Output = ()>>(
     backend: Backend,
-    test: impl FnOnce(DatabaseConnection) -> F,
+    in_process_reads: bool,
+    test: impl FnOnce(Pool) -> F,
 ) {
-    let Some(database) = TestDatabase::create(backend).await else {
-        eprintln!("skipped: {POSTGRES_URL_VAR} is not set");
-        return;
-    };
+    let database = TestDatabase::create(backend).await;
     let options = DatabaseOptions {
         url: database.url.clone(),
         max_connections: 8,
         acquire_timeout: Duration::from_secs(5),
+        query_timeout: DEADLINE,
+        in_process_reads,
     };
     let pool = connect(&options).await.unwrap();
     migrate_up(pool.db()).await.unwrap();
-    test(pool.db().clone()).await;
+    test(pool.clone()).await;
     pool.close().await.unwrap();
 }
 
@@ -75,16 +84,16 @@ fn new_todo(owner: &User, title: &str) -> NewTodo {
     NewTodo { owner: owner.id, title: TodoTitle::parse(title).unwrap(), description: None, created_at: now() }
 }
 
-async fn user(db: &DatabaseConnection, name: &str) -> User {
-    SeaOrmUserRepository::new(db.clone(), DEADLINE)
+async fn user(pool: &Pool, name: &str) -> User {
+    SeaOrmUserRepository::new(pool, DEADLINE)
         .insert(new_user(name, &format!("{name}@example.com")))
         .await
         .unwrap()
 }
 
 on_each_backend! {
-    async fn a_stored_user_is_found_by_id_username_and_email_in_any_case(db) {
-        let users = SeaOrmUserRepository::new(db.clone(), DEADLINE);
+    async fn a_stored_user_is_found_by_id_username_and_email_in_any_case(pool) {
+        let users = SeaOrmUserRepository::new(&pool, DEADLINE);
         let stored = users.insert(new_user("ada", "Ada@Example.com")).await.unwrap();
         assert_eq!(stored.email.as_str(), "ada@example.com");
         assert!(stored.is_active);
@@ -96,8 +105,8 @@ on_each_backend! {
         assert_eq!(users.find_by_username(&Username::parse("Ada").unwrap()).await.unwrap(), None);
     }
 
-    async fn a_taken_username_or_email_is_a_conflict_naming_the_key(db) {
-        let users = SeaOrmUserRepository::new(db.clone(), DEADLINE);
+    async fn a_taken_username_or_email_is_a_conflict_naming_the_key(pool) {
+        let users = SeaOrmUserRepository::new(&pool, DEADLINE);
         users.insert(new_user("ada", "ada@example.com")).await.unwrap();
 
         let same_name = users.insert(new_user("ada", "other@example.com")).await;
@@ -106,9 +115,9 @@ on_each_backend! {
         assert!(matches!(same_email, Err(RepositoryError::Conflict(UniqueKey::Email))), "{same_email:?}");
     }
 
-    async fn a_stored_todo_reads_back_exactly(db) {
-        let owner = user(&db, "ada").await;
-        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
+    async fn a_stored_todo_reads_back_exactly(pool) {
+        let owner = user(&pool, "ada").await;
+        let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let mut todo = new_todo(&owner, "Write the book");
         todo.description = Some(TodoDescription::parse("chapter one").unwrap());
 
@@ -127,9 +136,9 @@ on_each_backend! {
         assert_eq!(todos.find(TodoId::new(stored.id.get() + 1).unwrap()).await.unwrap(), None);
     }
 
-    async fn list_returns_only_the_owners_todos_in_id_order_filtered_and_paged(db) {
-        let (ada, bob) = (user(&db, "ada").await, user(&db, "bob").await);
-        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
+    async fn list_returns_only_the_owners_todos_in_id_order_filtered_and_paged(pool) {
+        let (ada, bob) = (user(&pool, "ada").await, user(&pool, "bob").await);
+        let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let mut ada_ids = Vec::new();
         for i in 0..6 {
             let mine = todos.insert(new_todo(&ada, &format!("ada {i}"))).await.unwrap();
@@ -152,9 +161,9 @@ on_each_backend! {
         assert_eq!(ids(open), [ada_ids[1], ada_ids[3], ada_ids[5]]);
     }
 
-    async fn update_stores_every_field_and_reports_a_missing_todo(db) {
-        let owner = user(&db, "ada").await;
-        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
+    async fn update_stores_every_field_and_reports_a_missing_todo(pool) {
+        let owner = user(&pool, "ada").await;
+        let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
         let changed = Todo {
             title: TodoTitle::parse("final").unwrap(),
@@ -174,9 +183,9 @@ on_each_backend! {
         assert!(matches!(todos.update(&missing).await, Err(RepositoryError::NotFound)));
     }
 
-    async fn delete_removes_the_todo_once_and_its_id_is_never_reused(db) {
-        let owner = user(&db, "ada").await;
-        let todos = SeaOrmTodoRepository::new(db.clone(), DEADLINE);
+    async fn delete_removes_the_todo_once_and_its_id_is_never_reused(pool) {
+        let owner = user(&pool, "ada").await;
+        let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let highest = todos.insert(new_todo(&owner, "only")).await.unwrap();
 
         todos.delete(highest.id).await.unwrap();
@@ -186,9 +195,9 @@ on_each_backend! {
         assert!(next.id > highest.id, "id {} was reused", highest.id.get());
     }
 
-    async fn sixty_four_concurrent_writers_lose_no_row_and_never_see_a_locked_database(db) {
-        let owner = user(&db, "ada").await;
-        let todos = Arc::new(SeaOrmTodoRepository::new(db.clone(), DEADLINE));
+    async fn sixty_four_concurrent_writers_lose_no_row_and_never_see_a_locked_database(pool) {
+        let owner = user(&pool, "ada").await;
+        let todos = Arc::new(SeaOrmTodoRepository::new(&pool, DEADLINE));
         let writers: Vec<_> = (0..64)
             .map(|writer| {
                 let (todos, owner) = (todos.clone(), owner.clone());
@@ -212,12 +221,70 @@ on_each_backend! {
         assert_eq!(stored.len(), 640);
     }
 
-    async fn migrations_go_down_and_up_again(db) {
-        assert!(migration_status(&db).await.unwrap().iter().all(|(_, applied)| *applied));
-        migrate_down(&db, 2).await.unwrap();
-        assert!(migration_status(&db).await.unwrap().iter().all(|(_, applied)| !*applied));
-        migrate_up(&db).await.unwrap();
-        let owner = user(&db, "ada").await;
-        assert!(SeaOrmTodoRepository::new(db.clone(), DEADLINE).insert(new_todo(&owner, "again")).await.is_ok());
+    async fn migrations_go_down_and_up_again(pool) {
+        let db = pool.db();
+        assert!(migration_status(db).await.unwrap().iter().all(|(_, applied)| *applied));
+        migrate_down(db, 2).await.unwrap();
+        assert!(migration_status(db).await.unwrap().iter().all(|(_, applied)| !*applied));
+        migrate_up(db).await.unwrap();
+        let owner = user(&pool, "ada").await;
+        assert!(SeaOrmTodoRepository::new(&pool, DEADLINE).insert(new_todo(&owner, "again")).await.is_ok());
+    }
+
+    async fn a_failure_after_the_first_writes_of_a_unit_of_work_leaves_nothing_behind(pool) {
+        let unit_of_work = SeaOrmUnitOfWork::new(&pool, DEADLINE);
+        let transaction = unit_of_work.begin().await.unwrap();
+        let ada = transaction.users().insert(new_user("ada", "ada@example.com")).await.unwrap();
+        let todo = transaction.todos().insert(new_todo(&ada, "first")).await.unwrap();
+        // The transaction sees its own writes.
+        assert_eq!(transaction.users().find_by_id(ada.id).await.unwrap(), Some(ada.clone()));
+        assert_eq!(transaction.todos().find(todo.id).await.unwrap(), Some(todo.clone()));
+        let third = transaction.users().insert(new_user("ada", "other@example.com")).await;
+        assert!(matches!(third, Err(RepositoryError::Conflict(UniqueKey::Username))), "{third:?}");
+        drop(transaction); // what a use case's `?` does on the error above
+
+        let (users, todos) = (SeaOrmUserRepository::new(&pool, DEADLINE), SeaOrmTodoRepository::new(&pool, DEADLINE));
+        assert_eq!(users.find_by_username(&ada.username).await.unwrap(), None);
+        assert_eq!(todos.find(todo.id).await.unwrap(), None);
+        // The writer is free again, and the rolled-back user can be written.
+        assert!(users.insert(new_user("ada", "ada@example.com")).await.is_ok());
+    }
+
+    async fn a_unit_of_work_is_seen_by_others_only_once_committed(pool) {
+        let (unit_of_work, users) = (SeaOrmUnitOfWork::new(&pool, DEADLINE), SeaOrmUserRepository::new(&pool, DEADLINE));
+        let transaction = unit_of_work.begin().await.unwrap();
+        let ada = transaction.users().insert(new_user("ada", "ada@example.com")).await.unwrap();
+        let todo = transaction.todos().insert(new_todo(&ada, "first")).await.unwrap();
+        assert_eq!(users.find_by_id(ada.id).await.unwrap(), None);
+        transaction.commit().await.unwrap();
+
+        assert_eq!(users.find_by_id(ada.id).await.unwrap(), Some(ada));
+        assert_eq!(SeaOrmTodoRepository::new(&pool, DEADLINE).find(todo.id).await.unwrap(), Some(todo));
+    }
+
+    async fn sixty_four_concurrent_units_of_work_all_commit(pool) {
+        let unit_of_work = Arc::new(SeaOrmUnitOfWork::new(&pool, DEADLINE));
+        let tasks: Vec<_> = (0..64)
+            .map(|task| {
+                let unit_of_work = unit_of_work.clone();
+                tokio::spawn(async move {
+                    let transaction = unit_of_work.begin().await?;
+                    let name = format!("user{task}");
+                    let user = transaction.users().insert(new_user(&name, &format!("{name}@example.com"))).await?;
+                    let first = transaction.todos().insert(new_todo(&user, "first")).await?;
+                    transaction.todos().insert(new_todo(&user, "second")).await?;
+                    transaction.todos().update(&Todo { completed: true, updated_at: Some(now()), ..first }).await?;
+                    transaction.commit().await?;
+                    Ok::<_, RepositoryError>(user)
+                })
+            })
+            .collect();
+        let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
+        for task in tasks {
+            let user = task.await.unwrap().unwrap_or_else(|error| panic!("a transaction failed: {error:?}"));
+            let stored = todos.list(user.id, TodoFilter::default(), Page::default()).await.unwrap();
+            let completed: Vec<_> = stored.iter().map(|todo| todo.completed).collect();
+            assert_eq!(completed, [true, false], "user {}", user.username.as_str());
+        }
     }
 }

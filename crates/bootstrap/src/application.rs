@@ -30,7 +30,7 @@ impl Application {
         if settings.database.migrate_on_start {
             migrate_up(pool.db()).await?;
         }
-        let state = web::Data::new(wiring::app_state(&settings, pool.db())?);
+        let state = web::Data::new(wiring::app_state(&settings, &pool)?);
         let options = HttpOptions {
             body_limit: BodyLimit(settings.server.body_limit_bytes),
             cors: cors(&settings),
@@ -79,6 +79,8 @@ pub fn database_options(settings: &Settings) -> DatabaseOptions {
         url: settings.database.url.clone(),
         max_connections: settings.database.max_connections,
         acquire_timeout: settings.database.acquire_timeout(),
+        query_timeout: settings.database.query_timeout(),
+        in_process_reads: settings.database.sqlite_in_process_reads,
     }
 }
 

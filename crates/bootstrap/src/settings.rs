@@ -49,6 +49,7 @@ pub struct DatabaseSettings {
     pub acquire_timeout_ms: u64,
     pub query_timeout_ms: u64,
     pub migrate_on_start: bool,
+    pub sqlite_in_process_reads: bool,
 }
 
 /// Holds the signing secret, so its `Debug` is written by hand to hide it.
@@ -178,7 +179,7 @@ impl Settings {
     pub fn summary(&self) -> String {
         format!(
             "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
-             query_timeout={}ms migrate_on_start={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={}",
+             query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={}",
             self.environment,
             self.server.host,
             self.server.port,
@@ -189,6 +190,7 @@ impl Settings {
             self.database.acquire_timeout_ms,
             self.database.query_timeout_ms,
             self.database.migrate_on_start,
+            self.database.sqlite_in_process_reads,
             self.auth.token_ttl_minutes,
             self.log.format,
             self.cors.allowed_origins,

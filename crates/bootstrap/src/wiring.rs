@@ -10,7 +10,7 @@ use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
     SystemClock,
 };
-use todo_adapters_db::{DatabaseConnection, SeaOrmHealthCheck, SeaOrmTodoRepository, SeaOrmUserRepository};
+use todo_adapters_db::{Pool, SeaOrmHealthCheck, SeaOrmTodoRepository, SeaOrmUserRepository};
 use todo_adapters_http::AppState;
 use todo_application::ports::{
     Clock, HealthCheck, PasswordHasher, RateLimiter, TodoRepository, TokenService, UserRepository,
@@ -29,11 +29,11 @@ const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 ///
 /// # Errors
 /// When the password hasher refuses its parameters.
-pub fn app_state(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<AppState> {
+pub fn app_state(settings: &Settings, pool: &Pool) -> anyhow::Result<AppState> {
     let deadline = settings.database.query_timeout();
-    let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(db.clone(), deadline));
-    let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(db.clone(), deadline));
-    let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(db.clone(), READINESS_TIMEOUT));
+    let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(pool, deadline));
+    let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
+    let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(pool, READINESS_TIMEOUT));
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
             .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,

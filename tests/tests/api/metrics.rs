@@ -22,11 +22,13 @@ on_each_backend! {
             "http_requests_in_flight 1",
             "db_pool_connections ",
             "db_pool_idle_connections ",
-            "db_pool_max_connections 5",
             r#"build_info{version=""#,
         ] {
             assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
         }
+        // PostgreSQL: the pool of 5. SQLite: the writer, 4 readers, and 4 more in-process.
+        let connections = if backend == todo_tests::Backend::Postgres { 5 } else { 9 };
+        assert!(text.contains(&format!("db_pool_max_connections {connections}\n")), "{text}");
         assert!(!text.contains("/todos/999999") && !text.contains("/no/such/path"), "raw paths must not become labels");
     }
 }

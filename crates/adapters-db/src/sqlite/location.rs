@@ -2,10 +2,7 @@
 
 use std::path::PathBuf;
 
-use rusqlite::{Connection, OpenFlags};
-use sea_orm::DbErr;
-
-use super::failure;
+use sea_orm::{DbErr, RuntimeErr};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -13,7 +10,7 @@ pub enum Location {
         path: PathBuf,
         create: bool,
     },
-    /// Private to one connection, so only the writer's.
+    /// Private to one connection, which then does everything.
     Memory,
 }
 
@@ -25,7 +22,7 @@ impl Location {
     /// # Errors
     /// `DbErr::Conn` naming the problem, for any other form or parameter.
     pub fn parse(url: &str) -> Result<Self, DbErr> {
-        let invalid = |why: &str| failure::connection_error(format!("{url}: {why}"));
+        let invalid = |why: &str| DbErr::Conn(RuntimeErr::Internal(format!("{url}: {why}")));
         let rest = url
             .strip_prefix("sqlite://")
             .or_else(|| url.strip_prefix("sqlite:"))
@@ -41,24 +38,6 @@ impl Location {
             }
         }
         Ok(if memory { Self::Memory } else { Self::File { path: PathBuf::from(path), create } })
-    }
-
-    pub fn is_memory(&self) -> bool {
-        matches!(self, Self::Memory)
-    }
-
-    /// A new connection; `create` allows creating a missing file where the URL does.
-    pub(super) fn open(&self, create: bool) -> rusqlite::Result<Connection> {
-        match self {
-            Self::Memory => Connection::open_in_memory(),
-            Self::File { path, create: allowed } => {
-                let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-                if create && *allowed {
-                    flags |= OpenFlags::SQLITE_OPEN_CREATE;
-                }
-                Connection::open_with_flags(path, flags)
-            }
-        }
     }
 }
 

@@ -8,6 +8,7 @@ mod rate_limiter;
 mod repository_error;
 mod todo_repository;
 mod token_service;
+mod unit_of_work;
 mod user_repository;
 
 pub use clock::Clock;
@@ -17,6 +18,7 @@ pub use rate_limiter::{Limit, RateLimiter, RetryAfter};
 pub use repository_error::{RepositoryError, UniqueKey};
 pub use todo_repository::TodoRepository;
 pub use token_service::{AccessToken, TokenError, TokenService};
+pub use unit_of_work::{Transaction, UnitOfWork};
 pub use user_repository::UserRepository;
 
 #[cfg(any(test, feature = "mocks"))]
@@ -31,5 +33,7 @@ pub use rate_limiter::MockRateLimiter;
 pub use todo_repository::MockTodoRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use token_service::MockTokenService;
+#[cfg(any(test, feature = "mocks"))]
+pub use unit_of_work::{MockTransaction, MockUnitOfWork};
 #[cfg(any(test, feature = "mocks"))]
 pub use user_repository::MockUserRepository;
