@@ -2,10 +2,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use todo_application::ports::{RepositoryError, TodoRepository};
 use todo_domain::{NewTodo, Page, Todo, TodoDescription, TodoFilter, TodoId, TodoTitle, UserId};
 use tracing::instrument;
@@ -38,14 +35,22 @@ impl TodoRepository for SeaOrmTodoRepository {
         let row = todos::ActiveModel {
             user_id: Set(todo.owner.get()),
             title: Set(todo.title.as_str().to_owned()),
-            description: Set(todo.description.map(|d| d.as_str().to_owned())),
+            description: Set(todo.description.as_ref().map(|d| d.as_str().to_owned())),
             completed: Set(false),
             created_at: Set(todo.created_at),
             updated_at: Set(None),
             ..Default::default()
         };
-        let stored = self.executor.run(row.insert(&self.executor.writer())).await?;
-        to_todo(stored)
+        let id = self.executor.insert(row).await?;
+        Ok(Todo {
+            id: TodoId::new(id).map_err(|error| corrupt_row("todos", id, error))?,
+            owner: todo.owner,
+            title: todo.title,
+            description: todo.description,
+            completed: false,
+            created_at: todo.created_at,
+            updated_at: None,
+        })
     }
 
     #[instrument(name = "db.todos.find", skip_all)]

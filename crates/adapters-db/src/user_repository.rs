@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use todo_application::ports::{RepositoryError, UserRepository};
 use todo_domain::{EmailAddress, NewUser, PasswordHash, User, UserId, Username};
 use tracing::instrument;
@@ -44,8 +44,15 @@ impl UserRepository for SeaOrmUserRepository {
             created_at: Set(user.created_at),
             ..Default::default()
         };
-        let stored = self.executor.run(row.insert(&self.executor.writer())).await?;
-        to_user(stored)
+        let id = self.executor.insert(row).await?;
+        Ok(User {
+            id: UserId::new(id).map_err(|error| corrupt_row("users", id, error))?,
+            username: user.username,
+            email: user.email,
+            password_hash: user.password_hash,
+            is_active: true,
+            created_at: user.created_at,
+        })
     }
 
     #[instrument(name = "db.users.find_by_id", skip_all)]

@@ -1,9 +1,11 @@
 //! SQLite through sea-orm's stock sqlx driver, with plain reads optionally run in-process.
 //!
-//! - Every write and every transaction goes to one writer connection. SQLite lets one
-//!   connection write at a time anyway; waiting in the pool's queue rather than in SQLite's
-//!   busy handler means no "database is locked" and no sleeping retries.
-//! - Plain reads go to read-only connections. In WAL mode they never wait for the writer,
+//! - Writes and transactions go to the writer pool, half of `max_connections`. SQLite
+//!   lets one connection write at a time; the others wait for its lock in SQLite's busy
+//!   handler, up to `acquire_timeout`. One writer would never wait for a lock, but then
+//!   every write also waits for the previous one's hand-overs between threads, which
+//!   halves write throughput (ADR 0001).
+//! - Plain reads go to read-only connections. In WAL mode they never wait for a writer,
 //!   so a long transaction holds up other writes but no read.
 //! - With `in_process_reads`, those reads run in the request's thread on rusqlite
 //!   connections ([`InProcessReads`]); when none is free they go to sqlx's readers.
@@ -34,15 +36,15 @@ pub(crate) struct Connections {
     pub in_process: Option<InProcessReads>,
 }
 
-/// Opens the writer (creating the file in WAL mode where the URL allows), then
-/// `max_connections - 1` readers (at least one), then the in-process readers if asked for.
-/// An in-memory database is private to one connection, which then does everything.
+/// Opens the writers (creating the file in WAL mode where the URL allows), then the
+/// readers, half of `max_connections` each (at least one), then as many in-process readers
+/// if asked for. An in-memory database is private to one connection, which does everything.
 ///
 /// # Errors
 /// When the file cannot be opened or created, or is not a SQLite database.
 pub(crate) async fn open(options: &DatabaseOptions) -> Result<Connections, DbErr> {
     let common = SqliteConnectOptions::new()
-        // How long a statement waits for another process's lock on the file.
+        // How long a statement waits for another connection's lock on the file.
         .busy_timeout(options.acquire_timeout)
         // fsync at checkpoints only: a crash of the process loses nothing, of the machine
         // at most the last transactions.
@@ -54,8 +56,9 @@ pub(crate) async fn open(options: &DatabaseOptions) -> Result<Connections, DbErr
     };
     let writer =
         common.clone().filename(&path).create_if_missing(create).journal_mode(SqliteJournalMode::Wal);
-    let writer = pool(writer, 1, options).await?;
-    let readers = options.max_connections.saturating_sub(1).max(1);
+    let writers = (options.max_connections / 2).max(1);
+    let writer = pool(writer, writers, options).await?;
+    let readers = options.max_connections.saturating_sub(writers).max(1);
     let reader = pool(common.filename(&path).pragma("query_only", "ON"), readers, options).await?;
     let in_process = match options.in_process_reads {
         true => Some(InProcessReads::open(&path, readers, options.query_timeout)?),
@@ -65,7 +68,9 @@ pub(crate) async fn open(options: &DatabaseOptions) -> Result<Connections, DbErr
 }
 
 /// A pool of up to `size` connections that are kept open: a SQLite connection costs
-/// little to keep, and its page cache is worth keeping.
+/// little to keep, and its page cache is worth keeping. No ping before each use: that is
+/// a round trip to the connection's thread for every statement, and a local file does
+/// not drop connections the way a network does.
 async fn pool(
     connect: SqliteConnectOptions,
     size: u32,
@@ -77,6 +82,7 @@ async fn pool(
         .acquire_timeout(options.acquire_timeout)
         .idle_timeout(None)
         .max_lifetime(None)
+        .test_before_acquire(false)
         .connect_with(connect)
         .await
         .map_err(|error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error))))?;
