@@ -7,12 +7,14 @@
 //! crates: it holds use cases, built elsewhere, in [`AppState`].
 
 mod cors;
+mod docs;
 mod dto;
 pub mod errors;
 mod extract;
 mod metrics;
 mod middleware;
 pub mod openapi;
+mod responses;
 mod routes;
 mod state;
 pub mod validation;
@@ -58,8 +60,8 @@ pub fn app(
         .app_data(options.trust_proxy_headers)
         .app_data(options.metrics)
         .configure(routes::configure)
-        .configure(|cfg| openapi::configure(cfg, options.openapi))
-        .route("/metrics", web::get().to(metrics::render))
+        .configure(|cfg| docs::configure(cfg, &options.openapi))
+        .service(web::resource("/metrics").route(routes::read().to(metrics::render)))
         .default_service(web::to(middleware::not_found))
         .wrap(options.cors.middleware())
         .wrap(ErrorHandlers::new().default_handler(middleware::json_error_body))

@@ -9,20 +9,26 @@ pub const DESCRIPTION_MAX_CHARS: usize = 10_000;
 pub enum DescriptionError {
     #[error("a description has at most {max} characters, got {actual}")]
     TooLong { max: usize, actual: usize },
+    /// NUL, which PostgreSQL cannot store in text: refused on every database alike.
+    #[error("a description must not contain the NUL character")]
+    ContainsNul,
 }
 
-/// Up to 10,000 characters; may be empty.
+/// Up to 10,000 characters, no NUL; may be empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TodoDescription(String);
 
 impl TodoDescription {
     /// # Errors
-    /// [`DescriptionError::TooLong`] above the limit.
+    /// [`DescriptionError::TooLong`] above the limit, [`DescriptionError::ContainsNul`].
     pub fn parse(raw: impl Into<String>) -> Result<Self, DescriptionError> {
         let raw = raw.into();
         let actual = raw.chars().count();
         if actual > DESCRIPTION_MAX_CHARS {
             return Err(DescriptionError::TooLong { max: DESCRIPTION_MAX_CHARS, actual });
+        }
+        if raw.contains('\0') {
+            return Err(DescriptionError::ContainsNul);
         }
         Ok(Self(raw))
     }
@@ -49,6 +55,7 @@ mod tests {
             ("x".repeat(10_000), Ok(())),
             ("é".repeat(10_000), Ok(())),
             ("x".repeat(10_001), Err(DescriptionError::TooLong { max: 10_000, actual: 10_001 })),
+            ("a\0b".into(), Err(DescriptionError::ContainsNul)),
         ];
         for (raw, expected) in cases {
             assert_eq!(TodoDescription::parse(raw.clone()).map(|_| ()), *expected, "{} chars", raw.len());

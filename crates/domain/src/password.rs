@@ -16,13 +16,16 @@ pub enum PasswordError {
     TooShort { min: usize, actual: usize },
     #[error("a password has at most {max} characters, got {actual}")]
     TooLong { max: usize, actual: usize },
+    /// NUL, which many clients cannot type and some hashing libraries stop at.
+    #[error("a password must not contain the NUL character")]
+    ContainsNul,
 }
 
 /// A password in plain text, on its way to being hashed or verified.
 pub struct Password(SecretString);
 
 impl Password {
-    /// A new password, held to the policy: 8 to 128 characters.
+    /// A new password, held to the policy: 8 to 128 characters, no NUL.
     ///
     /// # Errors
     /// [`PasswordError`] when the length is outside the policy.
@@ -33,6 +36,9 @@ impl Password {
         }
         if actual > PASSWORD_MAX_CHARS {
             return Err(PasswordError::TooLong { max: PASSWORD_MAX_CHARS, actual });
+        }
+        if raw.contains('\0') {
+            return Err(PasswordError::ContainsNul);
         }
         Ok(Self(raw.into()))
     }
@@ -91,6 +97,7 @@ mod tests {
             ("é".repeat(8), Ok(())),
             ("x".repeat(128), Ok(())),
             ("x".repeat(129), Err(PasswordError::TooLong { max: 128, actual: 129 })),
+            ("1234\u{0}5678".into(), Err(PasswordError::ContainsNul)),
         ];
         for (raw, expected) in cases {
             assert_eq!(Password::parse(raw.clone()).map(|_| ()), *expected, "{} chars", raw.chars().count());

@@ -14,9 +14,12 @@ pub enum TitleError {
     TooLong { max: usize, actual: usize },
     #[error("a title must not be only white space")]
     Blank,
+    /// NUL, which PostgreSQL cannot store in text: refused on every database alike.
+    #[error("a title must not contain the NUL character")]
+    ContainsNul,
 }
 
-/// 1 to 200 characters, not all of them white space. Stored as given, untrimmed.
+/// 1 to 200 characters, not all of them white space, no NUL. Stored as given, untrimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TodoTitle(String);
 
@@ -34,6 +37,9 @@ impl TodoTitle {
         }
         if raw.trim().is_empty() {
             return Err(TitleError::Blank);
+        }
+        if raw.contains('\0') {
+            return Err(TitleError::ContainsNul);
         }
         Ok(Self(raw))
     }
@@ -64,6 +70,9 @@ mod tests {
             ("x".repeat(201), Err(TitleError::TooLong { max: 200, actual: 201 })),
             (" ".into(), Err(TitleError::Blank)),
             ("\t\n \u{3000}".into(), Err(TitleError::Blank)),
+            ("\u{1c}".into(), Ok(())), // a control character, but not white space
+            ("a\0b".into(), Err(TitleError::ContainsNul)),
+            ("\0".into(), Err(TitleError::ContainsNul)),
         ];
         for (raw, expected) in cases {
             assert_eq!(TodoTitle::parse(raw.clone()).map(|_| ()), *expected, "{raw:?}");

@@ -103,6 +103,17 @@ on_each_backend! {
         let error = &response.json()["detail"][0];
         assert_eq!(error["type"], "string_pattern_mismatch");
         assert_eq!(error["loc"], json!(["body", "grant_type"]));
+        assert_eq!(error["ctx"]["pattern"], "^(password)?$");
+    }
+
+    async fn log_in_takes_an_empty_grant_type_as_absent_as_the_document_says(backend) {
+        let app = spawn_app(backend).await;
+        app.user_token("ada").await;
+        let response = app.log_in(&[("grant_type", ""), ("username", "ada"), ("password", PASSWORD)]).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let document = app.get("/openapi.json", None).await.json();
+        let grant_type = &document["components"]["schemas"]["TokenForm"]["properties"]["grant_type"];
+        assert_eq!(grant_type["pattern"], "^(password)?$", "{grant_type}");
     }
 
     async fn log_in_with_json_instead_of_a_form_is_a_422_not_a_500(backend) {

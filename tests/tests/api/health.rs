@@ -52,6 +52,26 @@ on_each_backend! {
         }
     }
 
+    async fn the_documentation_answers_at_docs_itself_and_to_head(backend) {
+        let app = spawn_app(backend).await;
+        for path in ["/docs", "/docs/"] {
+            let page = app.get(path, None).await;
+            assert_eq!(page.status, 200, "{path}");
+            assert!(page.text().contains(r#"<base href="/docs/">"#), "{path}: {}", page.text());
+            assert!(page.text().contains("<title>TODO API - Swagger UI</title>"), "{path}");
+        }
+        let script = app.get("/docs/swagger-initializer.js", None).await;
+        assert_eq!(script.status, 200);
+        assert!(script.text().contains("/openapi.json"), "{}", script.text());
+        assert_eq!(app.get("/docs/no-such-file.js", None).await.status, 404);
+        for path in ["/docs", "/openapi.json", "/redoc", "/metrics"] {
+            let head = app.request(Method::HEAD, path, None, None).await;
+            assert_eq!(head.status, 200, "HEAD {path}");
+            assert!(head.body.is_empty(), "HEAD {path} has a body");
+        }
+        assert_eq!(app.get("/openapi.json", None).await.json()["info"]["title"], "TODO API");
+    }
+
     async fn an_unknown_path_is_a_json_404(backend) {
         let app = spawn_app(backend).await;
         let response = app.get("/no/such/path", None).await;
@@ -61,9 +81,17 @@ on_each_backend! {
 
     async fn a_known_path_with_the_wrong_method_is_a_json_405_naming_the_allowed_ones(backend) {
         let app = spawn_app(backend).await;
-        for (method, path) in
-            [(Method::DELETE, "/health"), (Method::POST, "/users/me"), (Method::GET, "/auth/token")]
-        {
+        let cases = [
+            (Method::DELETE, "/health"),
+            (Method::POST, "/users/me"),
+            (Method::GET, "/auth/token"),
+            (Method::TRACE, "/metrics"),
+            (Method::POST, "/openapi.json"),
+            (Method::PUT, "/docs"),
+            (Method::DELETE, "/docs/swagger-ui.css"),
+            (Method::POST, "/redoc"),
+        ];
+        for (method, path) in cases {
             let response = app.request(method.clone(), path, None, None).await;
             assert_eq!(response.status, 405, "{method} {path}");
             assert_eq!(response.json(), json!({ "detail": "Method Not Allowed" }));

@@ -14,6 +14,46 @@ fn summary(errors: &[Value]) -> Vec<(Value, String)> {
 }
 
 on_each_backend! {
+    async fn nul_is_refused_in_every_text_field_on_every_database(backend) {
+        let app = spawn_app(backend).await;
+        let token = app.user_token("ada").await;
+        let id = app.new_todo(&token, "kept").await["id"].clone();
+        let path = format!("/todos/{id}");
+        let cases = [
+            (Method::POST, "/todos/", json!({ "title": "a\u{0}b" }), "title"),
+            (Method::POST, "/todos/", json!({ "title": "ok", "description": "\u{0}" }), "description"),
+            (Method::PATCH, path.as_str(), json!({ "title": "\u{0}" }), "title"),
+            (Method::PATCH, path.as_str(), json!({ "description": "x\u{0}" }), "description"),
+            (Method::PUT, path.as_str(), json!({ "title": "a\u{0}", "completed": true }), "title"),
+            (Method::PUT, path.as_str(), json!({ "title": "ok", "description": "\u{0}", "completed": true }), "description"),
+        ];
+        for (method, path, body, field) in cases {
+            let response = app.request(method.clone(), path, Some(&token), Some(body.clone())).await;
+            let errors = detail(&response);
+            assert_eq!(summary(&errors), [(json!(["body", field]), "value_error".to_owned())], "{method} {body}");
+            assert_eq!(errors[0]["input"], body[field]);
+        }
+        let errors = detail(&app.register("bob", "bob@example.com", "correct\u{0}horse").await);
+        assert_eq!(summary(&errors), [(json!(["body", "password"]), "value_error".to_owned())]);
+        assert!(errors[0].get("input").is_none(), "a password is never echoed");
+        // Nothing was stored or changed.
+        let todos = app.get("/todos/", Some(&token)).await.json();
+        assert_eq!(todos.as_array().unwrap().len(), 1);
+        assert_eq!(todos[0]["title"], "kept");
+        assert_eq!(todos[0]["description"], Value::Null);
+    }
+
+    async fn a_body_of_another_media_type_is_refused_without_being_echoed(backend) {
+        let app = spawn_app(backend).await;
+        let form = b"username=ada&email=ada%40example.com&password=correct+horse+battery".to_vec();
+        let response =
+            app.send_raw(Method::POST, "/auth/register", Some("application/x-www-form-urlencoded"), form).await;
+        let errors = detail(&response);
+        assert_eq!(summary(&errors), [(json!(["body"]), "model_attributes_type".to_owned())]);
+        assert!(errors[0].get("input").is_none(), "{}", response.text());
+        assert!(!response.text().contains("horse"), "{}", response.text());
+    }
+
     async fn register_reports_every_missing_field_at_once(backend) {
         let app = spawn_app(backend).await;
         let errors = detail(&app.request(Method::POST, "/auth/register", None, Some(json!({}))).await);

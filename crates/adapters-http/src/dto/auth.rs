@@ -7,18 +7,20 @@ use crate::validation::Rule;
 /// `POST /auth/token` form: the OAuth2 password grant (RFC 6749, section 4.3).
 #[derive(Deserialize, Validate, ToSchema)]
 pub struct TokenForm {
+    /// An empty value counts as missing, as in FastAPI.
     #[serde(default)]
     #[garde(required)]
-    #[schema(value_type = String, required = true, example = "ada")]
+    #[schema(value_type = String, required = true, min_length = 1, example = "ada")]
     pub username: Option<String>,
+    /// An empty value counts as missing, as in FastAPI.
     #[serde(default)]
     #[garde(required)]
-    #[schema(value_type = String, required = true, format = Password, example = "correct horse battery")]
+    #[schema(value_type = String, required = true, min_length = 1, format = Password, example = "correct horse battery")]
     pub password: Option<String>,
-    /// Optional, but `password` when present.
+    /// Optional, but `password` when present; an empty value counts as absent, as in FastAPI.
     #[serde(default)]
     #[garde(custom(password_grant))]
-    #[schema(pattern = "^password$", example = "password")]
+    #[schema(pattern = "^(password)?$", example = "password")]
     pub grant_type: Option<String>,
     /// Accepted and ignored: the API grants no scopes.
     #[serde(default)]
@@ -42,7 +44,7 @@ pub struct TokenForm {
 fn password_grant(value: &Option<String>, _: &()) -> garde::Result {
     match value.as_deref() {
         None | Some("password") => Ok(()),
-        Some(_) => Err(garde::Error::new(Rule::pattern_mismatch("^password$").encode())),
+        Some(_) => Err(garde::Error::new(Rule::pattern_mismatch("^(password)?$").encode())),
     }
 }
 

@@ -17,12 +17,13 @@ use crate::validation::garde_rules::parses_as;
 pub struct TodoCreate {
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required, length(chars, min = TITLE_MIN_CHARS, max = TITLE_MAX_CHARS), custom(title_rule))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, example = "Buy milk")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, example = "Buy milk",
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     pub title: Option<String>,
     /// Absent and `null` both mean no description.
     #[serde(default)]
-    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS))]
-    #[schema(value_type = Option<String>, max_length = 10000, example = "Two litres")]
+    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS), custom(description_rule))]
+    #[schema(value_type = Option<String>, max_length = 10000, pattern = r"^[^\u0000]*$", example = "Two litres")]
     pub description: Option<String>,
 }
 
@@ -32,12 +33,13 @@ pub struct TodoCreate {
 pub struct TodoUpdate {
     #[serde(default, deserialize_with = "non_null")]
     #[garde(length(chars, min = TITLE_MIN_CHARS, max = TITLE_MAX_CHARS), custom(title_rule))]
-    #[schema(value_type = String, min_length = 1, max_length = 200, example = "Buy oat milk")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "Buy oat milk",
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     pub title: Option<String>,
     /// `null` clears the description.
     #[serde(default, deserialize_with = "nullable")]
-    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS))]
-    #[schema(value_type = Option<String>, max_length = 10000, example = "Two litres")]
+    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS), custom(nullable_description_rule))]
+    #[schema(value_type = Option<String>, max_length = 10000, pattern = r"^[^\u0000]*$", example = "Two litres")]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "non_null")]
     #[garde(skip)]
@@ -50,12 +52,13 @@ pub struct TodoUpdate {
 pub struct TodoReplace {
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required, length(chars, min = TITLE_MIN_CHARS, max = TITLE_MAX_CHARS), custom(title_rule))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, example = "Buy milk")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200, example = "Buy milk",
+        pattern = r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$")]
     pub title: Option<String>,
     /// Absent and `null` both clear the description.
     #[serde(default)]
-    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS))]
-    #[schema(value_type = Option<String>, max_length = 10000, example = "Two litres")]
+    #[garde(length(chars, max = DESCRIPTION_MAX_CHARS), custom(description_rule))]
+    #[schema(value_type = Option<String>, max_length = 10000, pattern = r"^[^\u0000]*$", example = "Two litres")]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required)]
@@ -86,6 +89,14 @@ pub struct TodoListQuery {
 
 fn title_rule(value: &Option<String>, _: &()) -> garde::Result {
     parses_as(value, TodoTitle::parse)
+}
+
+fn description_rule(value: &Option<String>, _: &()) -> garde::Result {
+    parses_as(value, TodoDescription::parse)
+}
+
+fn nullable_description_rule(value: &Option<Option<String>>, context: &()) -> garde::Result {
+    value.as_ref().map_or(Ok(()), |description| description_rule(description, context))
 }
 
 fn description(raw: Option<String>) -> Result<Option<TodoDescription>, ValidationErrors> {

@@ -27,9 +27,14 @@ pub struct UserCreate {
     pub email: Option<String>,
     /// Kept only as an Argon2id hash; never returned, never echoed in errors.
     #[serde(default, deserialize_with = "non_null")]
-    #[garde(required, length(chars, min = PASSWORD_MIN_CHARS, max = PASSWORD_MAX_CHARS))]
-    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128, example = "correct horse battery")]
+    #[garde(required, length(chars, min = PASSWORD_MIN_CHARS, max = PASSWORD_MAX_CHARS), custom(password_rule))]
+    #[schema(value_type = String, required = true, format = Password, min_length = 8, max_length = 128,
+        pattern = r"^[^\u0000]*$", example = "correct horse battery")]
     pub password: Option<String>,
+}
+
+fn password_rule(value: &Option<String>, _: &()) -> garde::Result {
+    parses_as(value, Password::parse)
 }
 
 fn username_rule(value: &Option<String>, _: &()) -> garde::Result {

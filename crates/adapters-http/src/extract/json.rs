@@ -11,7 +11,7 @@ use crate::validation::{Rule, ValidationErrors, Violation, validate};
 /// A JSON body that decoded into `T` and passed all of `T`'s garde rules.
 ///
 /// As in FastAPI, a body with no `Content-Type` is read as JSON; a body of another
-/// media type is refused with `model_attributes_type`, an empty one with `missing`,
+/// media type is refused with `model_attributes_type` (without echoing it), an empty one with `missing`,
 /// malformed JSON with `json_invalid` at the byte where parsing stopped.
 pub struct ValidJson<T>(pub T);
 
@@ -42,7 +42,7 @@ fn parse(req: &HttpRequest, body: &[u8]) -> Result<Value, BodyRule> {
         return Err(BodyRule::Missing);
     }
     if !is_json {
-        return Err(BodyRule::NotAnObject(Value::String(String::from_utf8_lossy(body).into_owned())));
+        return Err(BodyRule::NotJson);
     }
     let value: Value = serde_json::from_slice(body).map_err(BodyRule::Malformed)?;
     if value.is_object() { Ok(value) } else { Err(BodyRule::NotAnObject(value)) }
@@ -50,6 +50,9 @@ fn parse(req: &HttpRequest, body: &[u8]) -> Result<Value, BodyRule> {
 
 enum BodyRule {
     Missing,
+    /// Another media type. Unlike FastAPI, its text is not echoed: a form-encoded body
+    /// sent where JSON was expected may hold a password.
+    NotJson,
     NotAnObject(Value),
     Malformed(serde_json::Error),
 }
@@ -57,6 +60,7 @@ enum BodyRule {
 fn body_error(rule: BodyRule, body: &[u8]) -> ApiError {
     let violation = match rule {
         BodyRule::Missing => Violation::new(Rule::missing(), "body", None, Some(Value::Null)),
+        BodyRule::NotJson => Violation::new(Rule::model_attributes_type(), "body", None, None),
         BodyRule::NotAnObject(input) => {
             Violation::new(Rule::model_attributes_type(), "body", None, Some(input))
         }

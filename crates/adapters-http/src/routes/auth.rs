@@ -5,7 +5,7 @@ use crate::dto::{Token, TokenForm, UserCreate, UserResponse};
 use crate::errors::ApiError;
 use crate::errors::ErrorResponse;
 use crate::extract::{ClientAddress, ValidForm, ValidJson};
-use crate::openapi::{InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
+use crate::responses::{InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

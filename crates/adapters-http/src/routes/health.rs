@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::read;
 use crate::errors::ApiError;
-use crate::openapi::Unavailable;
+use crate::responses::Unavailable;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -17,6 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// A route for `GET` that also answers `HEAD`, as every readable resource should.
-fn read() -> Route {
+pub(crate) fn read() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }

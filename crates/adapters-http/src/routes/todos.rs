@@ -8,7 +8,7 @@ use super::read;
 use crate::dto::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 use crate::errors::ApiError;
 use crate::extract::{CurrentUser, TodoIdPath, ValidJson, ValidQuery, both};
-use crate::openapi::{
+use crate::responses::{
     AuthenticationFailed, InvalidRequest, PayloadTooLarge, TodoId, TodoNotFound, Unavailable,
 };
 use crate::state::AppState;

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, web};
 use super::read;
 use crate::dto::UserResponse;
 use crate::extract::CurrentUser;
-use crate::openapi::{AuthenticationFailed, Unavailable};
+use crate::responses::{AuthenticationFailed, Unavailable};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/users/me").route(read().to(me)));

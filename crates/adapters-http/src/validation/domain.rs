@@ -7,6 +7,12 @@ use super::{Rule, ValidationErrors, Violation};
 
 /// The username alphabet, as the pattern shown to clients.
 pub const USERNAME_PATTERN: &str = "^[A-Za-z0-9_.-]+$";
+/// A title as the pattern shown to clients: one character at least that is neither NUL nor
+/// white space (Unicode's `White_Space`, which `str::trim` removes), and no NUL anywhere.
+pub const TITLE_PATTERN: &str =
+    r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$";
+/// Any other text: no NUL.
+pub const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
 
 /// A domain error that can be told to a client as a validation rule.
 pub trait DomainRule {
@@ -39,6 +45,7 @@ impl DomainRule for PasswordError {
         match self {
             Self::TooShort { min, .. } => Rule::string_too_short(*min),
             Self::TooLong { max, .. } => Rule::string_too_long(*max),
+            Self::ContainsNul => Rule::value_error("Password must not contain the NUL character"),
         }
     }
 }
@@ -49,6 +56,7 @@ impl DomainRule for TitleError {
             Self::TooShort { min, .. } => Rule::string_too_short(*min),
             Self::TooLong { max, .. } => Rule::string_too_long(*max),
             Self::Blank => Rule::value_error("Title must not be blank"),
+            Self::ContainsNul => Rule::value_error("Title must not contain the NUL character"),
         }
     }
 }
@@ -57,6 +65,7 @@ impl DomainRule for DescriptionError {
     fn rule(&self) -> Rule {
         match self {
             Self::TooLong { max, .. } => Rule::string_too_long(*max),
+            Self::ContainsNul => Rule::value_error("Description must not contain the NUL character"),
         }
     }
 }
@@ -93,5 +102,47 @@ mod tests {
             EmailError::MissingAt.rule().msg,
             "value is not a valid email address: An email address must have an @-sign."
         );
+    }
+
+    /// The patterns in the OpenAPI document accept exactly what the domain accepts, so that
+    /// a client (or a fuzzer) reading the document is never surprised by a 422 or a 201.
+    #[test]
+    fn the_documented_patterns_accept_what_the_domain_accepts() {
+        use todo_domain::{Password, TodoDescription};
+        let title = regex::Regex::new(TITLE_PATTERN).unwrap();
+        let no_nul = regex::Regex::new(NO_NUL_PATTERN).unwrap();
+        let samples = [
+            "a",
+            " a ",
+            " ",
+            "\t\n\u{b}\u{c}\r",
+            "\u{85}",
+            "\u{a0}",
+            "\u{1680}",
+            "\u{2000}\u{200a}",
+            "\u{2028}",
+            "\u{2029}",
+            "\u{202f}",
+            "\u{205f}",
+            "\u{3000}",
+            "\u{1c}",
+            "\u{200b}",
+            "\u{feff}",
+            "a\0",
+            "\0",
+            " \0 ",
+            "日本",
+            "x\u{3000}",
+        ];
+        for sample in samples {
+            assert_eq!(title.is_match(sample), TodoTitle::parse(sample).is_ok(), "title {sample:?}");
+            assert_eq!(
+                no_nul.is_match(sample),
+                TodoDescription::parse(sample).is_ok(),
+                "description {sample:?}"
+            );
+            let password = format!("{sample}12345678");
+            assert_eq!(no_nul.is_match(&password), Password::parse(password.clone()).is_ok(), "{password:?}");
+        }
     }
 }

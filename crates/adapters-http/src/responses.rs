@@ -1,0 +1,75 @@
+//! Documentation-only types: the answers that many operations share, declared once for
+//! the handlers' `#[utoipa::path]` annotations. Nothing constructs them; the real answers
+//! come from `errors.rs`, and the black-box tests check that the two agree.
+
+use utoipa::{IntoParams, IntoResponses};
+
+use crate::errors::{ErrorResponse, ValidationErrorResponse};
+
+/// The `{todo_id}` path parameter.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct TodoId {
+    /// The todo's id: an integer greater than 0.
+    #[param(minimum = 1, example = 1)]
+    todo_id: i64,
+}
+
+/// Authentication failed, on every operation that needs a bearer token.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AuthenticationFailed {
+    /// The user is deactivated.
+    #[response(status = 400, example = json!({ "detail": "Inactive user" }))]
+    Inactive(ErrorResponse),
+    /// No bearer token (`Not authenticated`), or one that is forged, expired, malformed or
+    /// of a deleted user (`Could not validate credentials`).
+    #[response(
+        status = 401,
+        headers(("WWW-Authenticate" = String, description = "Always `Bearer`")),
+        example = json!({ "detail": "Could not validate credentials" })
+    )]
+    Unauthorized(ErrorResponse),
+}
+
+/// The todo does not exist, or belongs to someone else.
+#[derive(IntoResponses)]
+#[response(status = 404, example = json!({ "detail": "Todo not found" }))]
+#[allow(dead_code)]
+pub struct TodoNotFound(ErrorResponse);
+
+/// The request body is larger than the configured limit (1 MiB by default).
+#[derive(IntoResponses)]
+#[response(status = 413, example = json!({ "detail": "Request body is larger than the limit of 1048576 bytes" }))]
+#[allow(dead_code)]
+pub struct PayloadTooLarge(ErrorResponse);
+
+/// The request is invalid: every problem found, each with its location.
+#[derive(IntoResponses)]
+#[response(status = 422, example = json!({ "detail": [{
+    "type": "string_too_short", "loc": ["body", "title"], "msg": "String should have at least 1 character",
+    "input": "", "ctx": { "min_length": 1 }
+}] }))]
+#[allow(dead_code)]
+pub struct InvalidRequest(ValidationErrorResponse);
+
+/// Too many attempts; try again after `Retry-After` seconds.
+#[derive(IntoResponses)]
+#[response(
+    status = 429,
+    headers(("Retry-After" = u64, description = "Seconds to wait")),
+    example = json!({ "detail": "Too many failed login attempts; try again later" })
+)]
+#[allow(dead_code)]
+pub struct TooManyRequests(ErrorResponse);
+
+/// The database is not answering; try again after `Retry-After` seconds.
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    headers(("Retry-After" = u64, description = "Seconds to wait")),
+    example = json!({ "detail": "Service temporarily unavailable" })
+)]
+#[allow(dead_code)]
+pub struct Unavailable(ErrorResponse);
