@@ -31,11 +31,12 @@ RUN_TIMEOUT_S = 600
 
 
 def schemathesis():
-    st = VENV / "bin" / "st"
-    installed = subprocess.run([str(VENV / "bin" / "pip"), "show", "schemathesis"], capture_output=True, text=True)
-    if not st.exists() or f"Version: {VERSION}" not in installed.stdout:
+    st, pip = VENV / "bin" / "st", VENV / "bin" / "pip"
+    installed = pip.exists() and subprocess.run([str(pip), "show", "schemathesis"], capture_output=True,
+                                                 text=True).stdout
+    if not st.exists() or f"Version: {VERSION}" not in (installed or ""):
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", f"schemathesis=={VERSION}"], check=True)
+        subprocess.run([str(pip), "install", "-q", f"schemathesis=={VERSION}"], check=True)
     return st
 
 

@@ -215,6 +215,11 @@ impl TestApp {
         response.json()
     }
 
+    /// Where the service's database is, as `sqlite://<file>` or `postgres://...`.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
     /// Runs SQL on the service's database, for what the API cannot do
     /// (deactivating or deleting a user).
     pub async fn execute_sql(&self, sql: &str) {

@@ -10,6 +10,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod rate_limits;
+mod sqlite_lock;
 mod startup;
 mod todos;
 mod tokens;
