@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_todos;
+mod m20261202_000003_create_jobs;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_users::Migration),
             Box::new(m20261121_000002_create_todos::Migration),
+            Box::new(m20261202_000003_create_jobs::Migration),
         ]
     }
 }

@@ -20,8 +20,10 @@ pub use proxy::TcpProxy;
 use serde_json::{Value, json};
 use todo_adapters_db::testing::TestDatabase;
 pub use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR};
-use todo_adapters_db::{ConnectionTrait, DatabaseOptions, connect};
+use todo_adapters_db::{ConnectionTrait, DatabaseOptions, SeaOrmJobStore, connect};
+use todo_application::ports::{Job, JobId, JobStore};
 use todo_bootstrap::{Application, Settings};
+use todo_domain::Page;
 
 /// The signing secret of every test service, so that tests can forge tokens.
 pub const TEST_SECRET: &str = "the secret of the test services, 32 bytes or more";
@@ -32,6 +34,7 @@ pub struct TestApp {
     client: Client,
     server: ServerHandle,
     database: TestDatabase,
+    outbox: tempfile::TempDir,
 }
 
 /// Stops the server, then the database is dropped with its files or schema.
@@ -100,7 +103,9 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// When the backend is not configured or the service does not start.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::create(backend).await;
+    let outbox = tempfile::tempdir().expect("BUG: no temporary directory");
     let mut settings = Settings::defaults().expect("BUG: the defaults do not load");
+    settings.mail.outbox_dir = outbox.path().display().to_string();
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database.url = database.url.clone();
@@ -113,7 +118,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     let server = application.handle();
     actix_web::rt::spawn(application.run_until_stopped());
     let client = Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-    TestApp { address, client, server, database }
+    TestApp { address, client, server, database, outbox }
 }
 
 impl TestApp {
@@ -215,6 +220,39 @@ impl TestApp {
         response.json()
     }
 
+    /// The messages written to the outbox (no SMTP server configured), as text.
+    pub fn outbox(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.outbox.path()) else { return Vec::new() };
+        entries.filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok()).collect()
+    }
+
+    /// The stored jobs, newest first, read from the database as an operator would.
+    pub async fn jobs(&self) -> Vec<Job> {
+        let pool = connect(&self.database_options()).await.expect("BUG: the test database is unreachable");
+        let store = SeaOrmJobStore::new(&pool, Duration::from_secs(5));
+        let jobs = store.list(None, Page::default()).await.expect("BUG: the jobs cannot be listed");
+        pool.close().await.expect("BUG: the connection did not close");
+        jobs
+    }
+
+    /// Queues a failed or dead job again, as `todo-api jobs retry` does.
+    pub async fn retry_job(&self, id: JobId) {
+        let pool = connect(&self.database_options()).await.expect("BUG: the test database is unreachable");
+        let store = SeaOrmJobStore::new(&pool, Duration::from_secs(5));
+        store.retry(id, chrono::Utc::now()).await.expect("BUG: the job cannot be retried");
+        pool.close().await.expect("BUG: the connection did not close");
+    }
+
+    fn database_options(&self) -> DatabaseOptions {
+        DatabaseOptions {
+            url: self.database.url.clone(),
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+            query_timeout: Duration::from_secs(5),
+            in_process_reads: false,
+        }
+    }
+
     /// Where the service's database is, as `sqlite://<file>` or `postgres://...`.
     pub fn database_url(&self) -> &str {
         &self.database.url
@@ -223,14 +261,7 @@ impl TestApp {
     /// Runs SQL on the service's database, for what the API cannot do
     /// (deactivating or deleting a user).
     pub async fn execute_sql(&self, sql: &str) {
-        let options = DatabaseOptions {
-            url: self.database.url.clone(),
-            max_connections: 1,
-            acquire_timeout: Duration::from_secs(5),
-            query_timeout: Duration::from_secs(5),
-            in_process_reads: false,
-        };
-        let pool = connect(&options).await.expect("BUG: the test database is unreachable");
+        let pool = connect(&self.database_options()).await.expect("BUG: the test database is unreachable");
         pool.db().execute_unprepared(sql).await.expect("BUG: the SQL failed");
         pool.close().await.expect("BUG: the connection did not close");
     }

@@ -12,6 +12,8 @@ mod entities;
 mod errors;
 mod executor;
 mod health;
+mod job_store;
+mod job_wakeups;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -21,7 +23,9 @@ mod user_repository;
 
 pub use connection::{DatabaseOptions, Pool, PoolStats, connect, migrate_down, migrate_up, migration_status};
 pub use health::SeaOrmHealthCheck;
+pub use job_store::{JOBS_CHANNEL, SeaOrmJobStore};
+pub use job_wakeups::forward_job_notifications;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 pub use todo_repository::SeaOrmTodoRepository;
-pub use unit_of_work::SeaOrmUnitOfWork;
+pub use unit_of_work::{JobsCommitted, SeaOrmUnitOfWork};
 pub use user_repository::SeaOrmUserRepository;

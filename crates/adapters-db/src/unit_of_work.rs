@@ -1,16 +1,23 @@
 //! [`UnitOfWork`] as a database transaction, with the same repositories working inside it.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
-use todo_application::ports::{RepositoryError, TodoRepository, Transaction, UnitOfWork, UserRepository};
+use todo_application::ports::{
+    JobId, JobQueue, NewJob, RepositoryError, TodoRepository, Transaction, UnitOfWork, UserRepository,
+};
 use tracing::instrument;
 
 use crate::connection::Pool;
 use crate::executor::Executor;
+use crate::job_store::SeaOrmJobQueue;
 use crate::{SeaOrmTodoRepository, SeaOrmUserRepository};
+
+/// Told, after a commit, the kinds of the jobs it enqueued: to wake this process's workers
+/// and count them. Other processes learn of them from the database.
+pub type JobsCommitted = Arc<dyn Fn(&[&'static str]) + Send + Sync>;
 
 /// Begins transactions on the writer connection. On SQLite a transaction takes the write
 /// lock at once (`BEGIN IMMEDIATE`), so one that reads before it writes can never be
@@ -18,12 +25,20 @@ use crate::{SeaOrmTodoRepository, SeaOrmUserRepository};
 pub struct SeaOrmUnitOfWork {
     pool: Pool,
     deadline: Duration,
+    jobs_committed: Option<JobsCommitted>,
 }
 
 impl SeaOrmUnitOfWork {
     /// Beginning, every statement inside, and the commit each give up after `deadline`.
     pub fn new(pool: &Pool, deadline: Duration) -> Self {
-        Self { pool: pool.clone(), deadline }
+        Self { pool: pool.clone(), deadline, jobs_committed: None }
+    }
+
+    /// Calls `listener` after each commit that enqueued jobs.
+    #[must_use]
+    pub fn on_jobs_committed(mut self, listener: JobsCommitted) -> Self {
+        self.jobs_committed = Some(listener);
+        self
     }
 }
 
@@ -41,9 +56,11 @@ impl UnitOfWork for SeaOrmUnitOfWork {
         let within = Executor::transaction(Arc::clone(&transaction), self.deadline);
         Ok(Box::new(SeaOrmTransaction {
             users: SeaOrmUserRepository::within(within.clone()),
-            todos: SeaOrmTodoRepository::within(within),
+            todos: SeaOrmTodoRepository::within(within.clone()),
+            jobs: EnqueuedJobs { queue: SeaOrmJobQueue::within(within), kinds: Mutex::default() },
             transaction,
             executor,
+            jobs_committed: self.jobs_committed.clone(),
         }))
     }
 }
@@ -52,9 +69,27 @@ impl UnitOfWork for SeaOrmUnitOfWork {
 struct SeaOrmTransaction {
     users: SeaOrmUserRepository,
     todos: SeaOrmTodoRepository,
+    jobs: EnqueuedJobs,
     transaction: Arc<DatabaseTransaction>,
     /// For the deadline of the commit.
     executor: Executor,
+    jobs_committed: Option<JobsCommitted>,
+}
+
+/// The transaction's job queue, remembering the kinds enqueued for the commit's listener.
+struct EnqueuedJobs {
+    queue: SeaOrmJobQueue,
+    kinds: Mutex<Vec<&'static str>>,
+}
+
+#[async_trait]
+impl JobQueue for EnqueuedJobs {
+    async fn enqueue(&self, job: NewJob) -> Result<JobId, RepositoryError> {
+        let kind = job.kind;
+        let id = self.queue.enqueue(job).await?;
+        self.kinds.lock().unwrap_or_else(PoisonError::into_inner).push(kind);
+        Ok(id)
+    }
 }
 
 #[async_trait]
@@ -67,13 +102,22 @@ impl Transaction for SeaOrmTransaction {
         &self.todos
     }
 
+    fn jobs(&self) -> &dyn JobQueue {
+        &self.jobs
+    }
+
     #[instrument(name = "db.commit", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
-        let Self { users, todos, transaction, executor } = *self;
+        let Self { users, todos, jobs, transaction, executor, jobs_committed } = *self;
+        let kinds = jobs.kinds.into_inner().unwrap_or_else(PoisonError::into_inner);
         // The repositories hold the only other handles on the transaction.
-        drop((users, todos));
+        drop((users, todos, jobs.queue));
         let transaction = Arc::into_inner(transaction)
             .ok_or_else(|| RepositoryError::Unexpected("BUG: the transaction is still shared".into()))?;
-        executor.run(transaction.commit()).await
+        executor.run(transaction.commit()).await?;
+        if let Some(listener) = jobs_committed.filter(|_| !kinds.is_empty()) {
+            listener(&kinds);
+        }
+        Ok(())
     }
 }

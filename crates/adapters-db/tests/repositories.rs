@@ -1,14 +1,14 @@
 //! The repositories and the unit of work against real databases with the migrations
 //! applied: SQLite with its reads in-process and through sqlx, and PostgreSQL.
 
+mod common;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use todo_adapters_db::testing::{Backend, TestDatabase};
 use todo_adapters_db::{
-    DatabaseOptions, Pool, SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository, connect,
-    migrate_down, migrate_up, migration_status,
+    Pool, SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository, migrate_down, migrate_up,
+    migration_status,
 };
 use todo_application::ports::{RepositoryError, TodoRepository, UniqueKey, UnitOfWork, UserRepository};
 use todo_domain::{
@@ -16,56 +16,7 @@ use todo_domain::{
     TodoTitle, User, Username,
 };
 
-/// Defines each test three times, each running `body` on a fresh, migrated database:
-/// `sqlite` (plain reads in-process, the default), `sqlite_sqlx_reads` (every read
-/// through sqlx) and `postgres`, which is ignored unless asked for (`--include-ignored`)
-/// and then fails without `TEST_POSTGRES_URL` rather than pass having done nothing.
-macro_rules! on_each_backend {
-    ($(async fn $name:ident($pool:ident) $body:block)*) => {$(
-        mod $name {
-            use super::*;
-
-            async fn run($pool: Pool) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                with_fresh_database(Backend::Sqlite, true, run).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite_sqlx_reads() {
-                with_fresh_database(Backend::Sqlite, false, run).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            #[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
-            async fn postgres() {
-                with_fresh_database(Backend::Postgres, false, run).await;
-            }
-        }
-    )*};
-}
-
-async fn with_fresh_database<F: Future<Output = ()>>(
-    backend: Backend,
-    in_process_reads: bool,
-    test: impl FnOnce(Pool) -> F,
-) {
-    let database = TestDatabase::create(backend).await;
-    let options = DatabaseOptions {
-        url: database.url.clone(),
-        max_connections: 8,
-        acquire_timeout: Duration::from_secs(5),
-        query_timeout: DEADLINE,
-        in_process_reads,
-    };
-    let pool = connect(&options).await.unwrap();
-    migrate_up(pool.db()).await.unwrap();
-    test(pool.clone()).await;
-    pool.close().await.unwrap();
-}
-
-const DEADLINE: Duration = Duration::from_secs(10);
+use common::DEADLINE;
 
 fn now() -> Timestamp {
     Utc::now().duration_trunc(TimeDelta::microseconds(1)).unwrap()
@@ -224,7 +175,7 @@ on_each_backend! {
     async fn migrations_go_down_and_up_again(pool) {
         let db = pool.db();
         assert!(migration_status(db).await.unwrap().iter().all(|(_, applied)| *applied));
-        migrate_down(db, 2).await.unwrap();
+        migrate_down(db, 3).await.unwrap();
         assert!(migration_status(db).await.unwrap().iter().all(|(_, applied)| !*applied));
         migrate_up(db).await.unwrap();
         let owner = user(&pool, "ada").await;

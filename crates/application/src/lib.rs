@@ -7,5 +7,6 @@
 //! a web framework, an ORM, a database driver or a cryptography crate, which is why
 //! every use case can be tested with in-memory mocks of its ports.
 
+pub mod jobs;
 pub mod ports;
 pub mod use_cases;

@@ -1,41 +1,43 @@
-//! The running service: database, migrations, wiring and the HTTP server, built
-//! the same way by `main` and by the black-box tests.
+//! The running service: database, migrations, wiring, the HTTP server and the job workers,
+//! built the same way by `main` and by the black-box tests.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
-use todo_adapters_db::{DatabaseOptions, Pool, connect, migrate_up};
+use todo_adapters_db::{DatabaseOptions, Pool, connect, forward_job_notifications, migrate_up};
 use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions, TrustProxyHeaders};
+use tokio::task::JoinHandle;
 
 use crate::metrics;
 use crate::settings::{Environment, Settings};
 use crate::wiring;
+use crate::workers::{JobRuntime, JobWorkers};
 
 pub struct Application {
     port: u16,
     server: Server,
     pool: Pool,
+    workers: JobWorkers,
+    notifications: Option<JoinHandle<()>>,
+    shutdown_timeout: Duration,
 }
 
 impl Application {
     /// Checks the settings, connects, migrates (unless told not to), wires the
-    /// use cases and binds the listener. Port 0 picks a free port.
+    /// use cases, starts the job workers and binds the listener. Port 0 picks a free port.
     ///
     /// # Errors
     /// Refused settings, an unreachable database, a failed migration, a port in use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        settings.check()?;
-        let pool = connect(&database_options(&settings)).await?;
-        if settings.database.migrate_on_start {
-            migrate_up(pool.db()).await?;
-        }
-        let state = web::Data::new(wiring::app_state(&settings, &pool)?);
+        let (pool, wired) = prepare(&settings).await?;
+        let state = web::Data::new(wired.http);
         let options = HttpOptions {
             body_limit: BodyLimit(settings.server.body_limit_bytes),
             cors: cors(&settings),
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
-            metrics: web::Data::new(metrics::metrics(&pool)),
+            metrics: web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics)),
             openapi: todo_adapters_http::openapi::document(),
         };
 
@@ -47,7 +49,9 @@ impl Application {
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
-        Ok(Self { port, server: server.run(), pool })
+        let (workers, notifications) = start_workers(&wired.jobs, &pool, settings.jobs.workers);
+        let shutdown_timeout = Duration::from_secs(settings.server.shutdown_timeout_seconds);
+        Ok(Self { port, server: server.run(), pool, workers, notifications, shutdown_timeout })
     }
 
     pub fn port(&self) -> u16 {
@@ -59,18 +63,79 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C: then the listener closes, in-flight
-    /// requests get the shutdown timeout to finish, and the pool is closed.
+    /// Serves until SIGTERM or Ctrl-C: then the listener closes, in-flight requests get
+    /// the shutdown timeout to finish, running jobs get it too, and the pool is closed.
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
-        tracing::info!("server stopped; closing the database pool");
-        if let Err(error) = self.pool.close().await {
-            tracing::warn!(%error, "closing the database pool failed");
-        }
+        tracing::info!("server stopped; stopping the job workers");
+        stop(self.workers, self.notifications, self.pool, self.shutdown_timeout).await;
         Ok(())
+    }
+}
+
+/// The job workers alone, without HTTP: `todo-api worker`.
+pub struct Worker {
+    pool: Pool,
+    workers: JobWorkers,
+    notifications: Option<JoinHandle<()>>,
+    shutdown_timeout: Duration,
+}
+
+impl Worker {
+    /// Checks the settings, connects, migrates (unless told not to) and starts
+    /// `jobs.workers` workers (at least one).
+    ///
+    /// # Errors
+    /// Refused settings, an unreachable database, a failed migration.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (pool, wired) = prepare(&settings).await?;
+        let (workers, notifications) = start_workers(&wired.jobs, &pool, settings.jobs.workers.max(1));
+        let shutdown_timeout = Duration::from_secs(settings.server.shutdown_timeout_seconds);
+        Ok(Self { pool, workers, notifications, shutdown_timeout })
+    }
+
+    /// Runs jobs until `stop` completes (SIGTERM or Ctrl-C in `main`), then lets running jobs
+    /// finish within the shutdown timeout and hands back the rest.
+    pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) {
+        signal.await;
+        tracing::info!("stopping the job workers");
+        stop(self.workers, self.notifications, self.pool, self.shutdown_timeout).await;
+    }
+}
+
+/// What serving and working share: checked settings, the pool, migrations, the wiring.
+async fn prepare(settings: &Settings) -> anyhow::Result<(Pool, wiring::Wired)> {
+    settings.check()?;
+    let pool = connect(&database_options(settings)).await?;
+    if settings.database.migrate_on_start {
+        migrate_up(pool.db()).await?;
+    }
+    let wired = wiring::wire(settings, &pool)?;
+    Ok((pool, wired))
+}
+
+/// `count` workers, woken on PostgreSQL by other processes' commits as well as this one's.
+fn start_workers(runtime: &JobRuntime, pool: &Pool, count: usize) -> (JobWorkers, Option<JoinHandle<()>>) {
+    let notifications = (count > 0)
+        .then(|| {
+            let wake = runtime.wake.clone();
+            forward_job_notifications(pool, std::sync::Arc::new(move || wake.notify_waiters()))
+        })
+        .flatten();
+    (JobWorkers::start(runtime, count), notifications)
+}
+
+async fn stop(workers: JobWorkers, notifications: Option<JoinHandle<()>>, pool: Pool, grace: Duration) {
+    workers.stop(grace).await;
+    if let Some(notifications) = notifications {
+        notifications.abort();
+    }
+    tracing::info!("closing the database pool");
+    if let Err(error) = pool.close().await {
+        tracing::warn!(%error, "closing the database pool failed");
     }
 }
 

@@ -1,6 +1,6 @@
 //! The composition root: configuration ([`settings`]), logging ([`telemetry`]),
-//! wiring of adapters into use cases ([`wiring`]) and the running service
-//! ([`Application`]). It is the only crate that sees every other one, and the
+//! wiring of adapters into use cases (`wiring`), the running service ([`Application`])
+//! and the job workers (`workers`, alone as [`Worker`]). It is the only crate that sees every other one, and the
 //! only code that reads the process environment.
 //!
 //! `main` and the black-box tests start the service through the same
@@ -11,6 +11,7 @@ mod metrics;
 pub mod settings;
 pub mod telemetry;
 mod wiring;
+mod workers;
 
-pub use application::{Application, database_options};
+pub use application::{Application, Worker, database_options};
 pub use settings::Settings;

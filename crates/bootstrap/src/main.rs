@@ -1,11 +1,17 @@
-//! `todo-api`: serves the API (the default), runs migrations, prints the OpenAPI
-//! document. Configuration comes from defaults, `config/<environment>.toml` and
-//! `APP_...` variables; see the README.
+//! `todo-api`: serves the API (the default), runs job workers alone, runs migrations,
+//! lists and retries jobs, prints the OpenAPI document. Configuration comes from
+//! defaults, `config/<environment>.toml` and `APP_...` variables; see the README.
+
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use mimalloc::MiMalloc;
-use todo_adapters_db::{connect, migrate_down, migrate_up, migration_status};
-use todo_bootstrap::{Application, Settings, database_options, telemetry};
+use todo_adapters_auth::SystemClock;
+use todo_adapters_db::{SeaOrmJobStore, connect, migrate_down, migrate_up, migration_status};
+use todo_application::ports::{JobId, JobStatus};
+use todo_application::use_cases::{ListJobs, RetryJob, RetryJobError};
+use todo_bootstrap::{Application, Settings, Worker, database_options, telemetry};
+use todo_domain::Page;
 
 /// mimalloc rather than the system allocator: fewer cycles per allocation, and memory
 /// freed by one thread is reused instead of parked in per-thread arenas (bench/README.md).
@@ -21,8 +27,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Apply pending migrations (unless configured not to) and serve HTTP. The default.
+    /// Apply pending migrations (unless configured not to) and serve HTTP, with
+    /// `jobs.workers` job workers beside it. The default.
     Serve,
+    /// Run job workers only (at least one), without HTTP, until SIGTERM or Ctrl-C.
+    Worker,
+    /// Inspect and revive background jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
     /// Print the OpenAPI document (the one served at /openapi.json) and exit.
     Openapi,
     /// Manage the database schema.
@@ -46,12 +60,32 @@ enum MigrateAction {
     Status,
 }
 
+#[derive(Subcommand)]
+enum JobsAction {
+    /// The newest jobs first: id, kind, status, attempts, when they run, the last error.
+    List {
+        /// Only jobs in this state: queued, running, succeeded, failed or dead.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<JobStatus>,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..=100))]
+        limit: i64,
+    },
+    /// Queue a failed or dead job again, to run now with a fresh budget of attempts.
+    Retry { id: i64 },
+}
+
+fn parse_status(text: &str) -> Result<JobStatus, String> {
+    JobStatus::parse(text).ok_or_else(|| "one of queued, running, succeeded, failed, dead".to_owned())
+}
+
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command.unwrap_or(Command::Serve) {
         // Needs no configuration and no database, so that it runs anywhere.
         Command::Openapi => println!("{}", todo_adapters_http::openapi::document().to_pretty_json()?),
         Command::Serve => serve(configured()?).await?,
+        Command::Worker => work(configured()?).await?,
+        Command::Jobs { action } => jobs(configured()?, action).await?,
         Command::Migrate { action } => migrate(configured()?, action).await?,
     }
     Ok(())
@@ -70,6 +104,54 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let application = Application::build(settings).await?;
     tracing::info!(?environment, "listening on http://{host}:{}", application.port());
     application.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn work(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(settings = %settings.summary(), "starting the job workers");
+    let worker = Worker::build(settings).await?;
+    worker.run_until(stop_signal()).await;
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C, whichever comes first.
+async fn stop_signal() {
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("BUG: SIGTERM cannot be watched");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+async fn jobs(settings: Settings, action: JobsAction) -> anyhow::Result<()> {
+    let pool = connect(&database_options(&settings)).await?;
+    let store = Arc::new(SeaOrmJobStore::new(&pool, settings.database.query_timeout()));
+    match action {
+        JobsAction::List { status, limit } => {
+            let page = Page::new(0, limit)?;
+            for job in ListJobs::new(store).execute(status, page).await? {
+                println!(
+                    "{}\t{}\t{}\t{}/{}\t{}\t{}",
+                    job.id,
+                    job.kind,
+                    job.status.as_str(),
+                    job.attempts,
+                    job.max_attempts,
+                    job.run_at.to_rfc3339(),
+                    job.last_error.as_deref().unwrap_or("-")
+                );
+            }
+        }
+        JobsAction::Retry { id } => {
+            match RetryJob::new(store, Arc::new(SystemClock)).execute(JobId(id)).await {
+                Ok(()) => println!("job {id} queued again"),
+                Err(RetryJobError::NotRetryable) => anyhow::bail!("no failed or dead job has id {id}"),
+                Err(RetryJobError::Repository(error)) => return Err(error.into()),
+            }
+        }
+    }
+    pool.close().await?;
     Ok(())
 }
 

@@ -30,6 +30,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub cors: CorsSettings,
     pub rate_limit: RateLimitSettings,
+    pub mail: MailSettings,
+    pub jobs: JobSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +52,33 @@ pub struct DatabaseSettings {
     pub query_timeout_ms: u64,
     pub migrate_on_start: bool,
     pub sqlite_in_process_reads: bool,
+}
+
+/// Where e-mail goes. Holds the SMTP URL, which may carry a password, so its `Debug` is
+/// written by hand to hide it.
+#[derive(Clone, Deserialize)]
+pub struct MailSettings {
+    /// Unset: each message is written as an `.eml` file into `outbox_dir`.
+    pub smtp_url: Option<String>,
+    pub outbox_dir: String,
+    pub from: String,
+    /// The service as its users reach it, for the links in messages.
+    pub link_base_url: String,
+    pub timeout_seconds: u64,
+}
+
+/// The background jobs this process runs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    /// Jobs run at once; 0: none here (a `todo-api worker` process runs them).
+    pub workers: usize,
+    /// How often an idle worker looks for due jobs when nothing wakes it.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is its worker's; a job still running then may go to another.
+    pub lease_seconds: u64,
+    /// The first retry's delay, doubled at each failure up to `retry_cap_seconds`.
+    pub retry_base_ms: u64,
+    pub retry_cap_seconds: u64,
 }
 
 /// Holds the signing secret, so its `Debug` is written by hand to hide it.
@@ -179,7 +208,8 @@ impl Settings {
     pub fn summary(&self) -> String {
         format!(
             "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
-             query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={}",
+             query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={} \
+             mail={} job_workers={}",
             self.environment,
             self.server.host,
             self.server.port,
@@ -195,6 +225,11 @@ impl Settings {
             self.log.format,
             self.cors.allowed_origins,
             self.server.trust_proxy_headers,
+            self.mail
+                .smtp_url
+                .as_deref()
+                .map_or_else(|| format!("outbox:{}", self.mail.outbox_dir), redact_password),
+            self.jobs.workers,
         )
     }
 }
@@ -216,6 +251,28 @@ impl DatabaseSettings {
 
     pub fn query_timeout(&self) -> Duration {
         Duration::from_millis(self.query_timeout_ms)
+    }
+}
+
+impl fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_password))
+            .field("outbox_dir", &self.outbox_dir)
+            .field("from", &self.from)
+            .field("link_base_url", &self.link_base_url)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
+}
+
+impl JobSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_seconds)
     }
 }
 

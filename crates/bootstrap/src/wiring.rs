@@ -2,36 +2,60 @@
 //! cases from adapters, and the HTTP state from use cases. Reading this file
 //! tells which implementation stands behind every port.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use chrono::TimeDelta;
 use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
     SystemClock,
 };
-use todo_adapters_db::{Pool, SeaOrmHealthCheck, SeaOrmTodoRepository, SeaOrmUserRepository};
+use todo_adapters_db::{
+    Pool, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
+};
 use todo_adapters_http::AppState;
+use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
+use todo_application::jobs::{JobHandlers, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
-    Clock, HealthCheck, PasswordHasher, RateLimiter, TodoRepository, TokenService, UserRepository,
+    Clock, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher, RateLimiter, TodoRepository,
+    TokenService, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
-    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListTodos, LogIn, RegisterUser,
-    ReplaceTodo, UpdateTodo,
+    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListTodos, LogIn, ProcessNextJob,
+    RegisterUser, ReplaceTodo, SendWelcomeEmail, UpdateTodo,
 };
+use tokio::sync::Notify;
 
-use crate::settings::{QuotaSettings, Settings};
+use crate::metrics::JobMetrics;
+use crate::settings::{MailSettings, QuotaSettings, Settings};
+use crate::workers::JobRuntime;
 
 /// How long the readiness probe waits for the database.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Everything built: the HTTP layer's use cases and the job workers' runtime.
+pub struct Wired {
+    pub http: AppState,
+    pub jobs: JobRuntime,
+}
+
 /// Builds every use case over the real adapters.
 ///
 /// # Errors
-/// When the password hasher refuses its parameters.
-pub fn app_state(settings: &Settings, pool: &Pool) -> anyhow::Result<AppState> {
+/// When the password hasher refuses its parameters, or the mail settings are unusable.
+pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let deadline = settings.database.query_timeout();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(pool, deadline));
+    let jobs = jobs(settings, pool, users.clone(), clock.clone())?;
+    let committed = (jobs.wake.clone(), jobs.metrics.clone());
+    let unit_of_work: Arc<dyn UnitOfWork> =
+        Arc::new(SeaOrmUnitOfWork::new(pool, deadline).on_jobs_committed(Arc::new(move |kinds| {
+            committed.1.enqueued(kinds);
+            committed.0.notify_waiters();
+        })));
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
     let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(pool, READINESS_TIMEOUT));
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
@@ -42,7 +66,6 @@ pub fn app_state(settings: &Settings, pool: &Pool) -> anyhow::Result<AppState> {
         secret: settings.auth.secret.clone(),
         ttl: TimeDelta::minutes(settings.auth.token_ttl_minutes),
     }));
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let limits = &settings.rate_limit;
     let limiter: Arc<dyn RateLimiter> = Arc::new(InMemoryRateLimiter::new(Quotas {
         failed_logins_per_username: quota(limits.failed_logins_per_username),
@@ -50,8 +73,14 @@ pub fn app_state(settings: &Settings, pool: &Pool) -> anyhow::Result<AppState> {
         registrations_per_client: quota(limits.registrations_per_client),
     }));
 
-    Ok(AppState {
-        register_user: RegisterUser::new(users.clone(), hasher.clone(), clock.clone(), limiter.clone()),
+    let http = AppState {
+        register_user: RegisterUser::new(
+            users.clone(),
+            unit_of_work,
+            hasher.clone(),
+            clock.clone(),
+            limiter.clone(),
+        ),
         log_in: LogIn::new(users.clone(), hasher, tokens.clone(), clock.clone(), limiter),
         authenticate: Authenticate::new(users, tokens),
         check_readiness: CheckReadiness::new(database),
@@ -61,6 +90,55 @@ pub fn app_state(settings: &Settings, pool: &Pool) -> anyhow::Result<AppState> {
         update_todo: UpdateTodo::new(todos.clone(), clock.clone()),
         replace_todo: ReplaceTodo::new(todos.clone(), clock),
         delete_todo: DeleteTodo::new(todos),
+    };
+    Ok(Wired { http, jobs })
+}
+
+/// The job queue, every kind of job with its handler (registered here and only here), and
+/// what the workers need to run them.
+fn jobs(
+    settings: &Settings,
+    pool: &Pool,
+    users: Arc<dyn UserRepository>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<JobRuntime> {
+    let store: Arc<dyn JobStore> = Arc::new(SeaOrmJobStore::new(pool, settings.database.query_timeout()));
+    let templates: Arc<dyn MailTemplates> = Arc::new(
+        MiniJinjaTemplates::new(&settings.mail.link_base_url).context("the e-mail templates do not parse")?,
+    );
+    let mailer = mailer(&settings.mail)?;
+    let handlers = JobHandlers::default()
+        .with::<WelcomeEmail>(Arc::new(SendWelcomeEmail::new(users, templates, mailer)));
+    let jobs = &settings.jobs;
+    let retry = RetryPolicy {
+        base: Duration::from_millis(jobs.retry_base_ms),
+        cap: Duration::from_secs(jobs.retry_cap_seconds),
+    };
+    let process = ProcessNextJob::new(store.clone(), handlers, clock.clone(), retry, jobs.lease());
+    Ok(JobRuntime {
+        process: Arc::new(process),
+        store,
+        clock,
+        wake: Arc::new(Notify::new()),
+        metrics: JobMetrics::default(),
+        poll_interval: jobs.poll_interval(),
+    })
+}
+
+/// SMTP when a server is configured; otherwise `.eml` files in the outbox directory.
+fn mailer(settings: &MailSettings) -> anyhow::Result<Arc<dyn Mailer>> {
+    let from =
+        settings.from.parse().with_context(|| format!("mail.from {:?} is not an address", settings.from))?;
+    Ok(match &settings.smtp_url {
+        Some(url) => Arc::new(
+            SmtpMailer::new(SmtpSettings {
+                url: url.clone(),
+                from,
+                timeout: Duration::from_secs(settings.timeout_seconds),
+            })
+            .context("mail.smtp_url is not an SMTP URL (smtp://, smtps://)")?,
+        ),
+        None => Arc::new(OutboxMailer::new(PathBuf::from(&settings.outbox_dir), from)),
     })
 }
 

@@ -37,14 +37,16 @@ async fn migrate(database_url: &str, args: &[&str]) -> String {
 async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let url = database.url.as_str();
-    let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n";
+    let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n\
+                   pending m20261202_000003_create_jobs\n";
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
     migrate(url, &["down"]).await;
-    let one_down = "applied m20261121_000001_create_users\npending m20261121_000002_create_todos\n";
+    let one_down = "applied m20261121_000001_create_users\napplied m20261121_000002_create_todos\n\
+                    pending m20261202_000003_create_jobs\n";
     assert_eq!(migrate(url, &["status"]).await, one_down);
-    migrate(url, &["down", "--steps", "1"]).await;
+    migrate(url, &["down", "--steps", "2"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));

@@ -5,6 +5,7 @@ mod auth;
 mod concurrency;
 mod health;
 mod isolation;
+mod jobs;
 mod limits;
 mod metrics;
 mod openapi;

@@ -1,4 +1,5 @@
 //! Table definitions as sea-orm sees them; the migrations are what creates them.
 
+pub mod jobs;
 pub mod todos;
 pub mod users;

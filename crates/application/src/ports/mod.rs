@@ -3,6 +3,8 @@
 
 mod clock;
 mod health_check;
+mod jobs;
+mod mailer;
 mod password_hasher;
 mod rate_limiter;
 mod repository_error;
@@ -13,6 +15,8 @@ mod user_repository;
 
 pub use clock::Clock;
 pub use health_check::{HealthCheck, HealthCheckError};
+pub use jobs::{ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, QueueStats};
+pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use rate_limiter::{Limit, RateLimiter, RetryAfter};
 pub use repository_error::{RepositoryError, UniqueKey};
@@ -25,6 +29,10 @@ pub use user_repository::UserRepository;
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
 pub use health_check::MockHealthCheck;
+#[cfg(any(test, feature = "mocks"))]
+pub use jobs::{MockJobQueue, MockJobStore};
+#[cfg(any(test, feature = "mocks"))]
+pub use mailer::{MockMailTemplates, MockMailer};
 #[cfg(any(test, feature = "mocks"))]
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]

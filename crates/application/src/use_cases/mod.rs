@@ -7,10 +7,14 @@ mod check_readiness;
 mod create_todo;
 mod delete_todo;
 mod get_todo;
+mod list_jobs;
 mod list_todos;
 mod log_in;
+mod process_next_job;
 mod register_user;
 mod replace_todo;
+mod retry_job;
+mod send_welcome_email;
 mod update_todo;
 
 #[cfg(test)]
@@ -21,10 +25,14 @@ pub use check_readiness::{CheckReadiness, CheckReadinessError};
 pub use create_todo::{CreateTodo, CreateTodoError};
 pub use delete_todo::{DeleteTodo, DeleteTodoError};
 pub use get_todo::{GetTodo, GetTodoError};
+pub use list_jobs::ListJobs;
 pub use list_todos::{ListTodos, ListTodosError};
 pub use log_in::{LogIn, LogInError};
+pub use process_next_job::{JobOutcome, ProcessNextJob, ProcessedJob};
 pub use register_user::{RegisterUser, RegisterUserError};
 pub use replace_todo::{ReplaceTodo, ReplaceTodoError};
+pub use retry_job::{RetryJob, RetryJobError};
+pub use send_welcome_email::SendWelcomeEmail;
 pub use update_todo::{UpdateTodo, UpdateTodoError};
 
 use todo_domain::{Todo, TodoId, UserId};

@@ -3,15 +3,18 @@ use std::sync::Arc;
 use todo_domain::{EmailAddress, NewUser, Password, User, Username};
 use tracing::instrument;
 
+use crate::jobs::{JobPayload, WelcomeEmail};
 use crate::ports::{
-    Clock, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter, UniqueKey,
+    Clock, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter, UniqueKey, UnitOfWork,
     UserRepository,
 };
 
-/// Creates an account: unique username and e-mail, password stored only as a hash.
-/// Registrations are counted per client and refused past the limit.
+/// Creates an account: unique username and e-mail, password stored only as a hash, and a
+/// welcome e-mail queued in the same transaction, so that there is never one without the
+/// other. Registrations are counted per client and refused past the limit.
 pub struct RegisterUser {
     users: Arc<dyn UserRepository>,
+    unit_of_work: Arc<dyn UnitOfWork>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     limiter: Arc<dyn RateLimiter>,
@@ -46,11 +49,12 @@ impl From<RepositoryError> for RegisterUserError {
 impl RegisterUser {
     pub fn new(
         users: Arc<dyn UserRepository>,
+        unit_of_work: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         limiter: Arc<dyn RateLimiter>,
     ) -> Self {
-        Self { users, hasher, clock, limiter }
+        Self { users, unit_of_work, hasher, clock, limiter }
     }
 
     #[instrument(name = "register_user", skip_all, fields(username = %username))]
@@ -71,9 +75,15 @@ impl RegisterUser {
         if self.users.find_by_email(&email).await?.is_some() {
             return Err(RegisterUserError::EmailTaken);
         }
+        // Hashing is slow: done before the transaction, which holds a writer meanwhile.
         let password_hash = self.hasher.hash(password).await?;
-        let user = NewUser { username, email, password_hash, created_at: self.clock.now() };
-        Ok(self.users.insert(user).await?)
+        let now = self.clock.now();
+        let transaction = self.unit_of_work.begin().await?;
+        let user =
+            transaction.users().insert(NewUser { username, email, password_hash, created_at: now }).await?;
+        transaction.jobs().enqueue(WelcomeEmail { user_id: user.id.get() }.into_job(now)).await?;
+        transaction.commit().await?;
+        Ok(user)
     }
 }
 
@@ -83,7 +93,10 @@ mod tests {
     use todo_domain::PasswordHash;
 
     use super::*;
-    use crate::ports::{MockPasswordHasher, MockRateLimiter, MockUserRepository};
+    use crate::ports::{
+        JobId, MockJobQueue, MockPasswordHasher, MockRateLimiter, MockTransaction, MockUnitOfWork,
+        MockUserRepository, NewJob,
+    };
     use crate::use_cases::fixtures::{clock, now, unavailable, unlimited, user};
 
     fn input() -> (Username, EmailAddress, Password) {
@@ -107,42 +120,85 @@ mod tests {
         hasher
     }
 
+    /// A unit of work whose one transaction inserts through `inserts`, enqueues through
+    /// `jobs` and is committed once when `commits`, never otherwise.
+    fn unit_of_work(inserts: MockUserRepository, jobs: MockJobQueue, commits: bool) -> MockUnitOfWork {
+        let mut transaction = MockTransaction::new();
+        transaction.expect_users().return_const(Box::new(inserts) as Box<dyn UserRepository>);
+        transaction.expect_jobs().return_const(Box::new(jobs) as Box<dyn crate::ports::JobQueue>);
+        transaction.expect_commit().times(usize::from(commits)).returning(|| Ok(()));
+        let mut unit_of_work = MockUnitOfWork::new();
+        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
+        unit_of_work
+    }
+
+    fn inserting(result: Result<User, RepositoryError>) -> MockUserRepository {
+        let mut users = MockUserRepository::new();
+        users.expect_insert().times(1).return_once(move |_| result);
+        users
+    }
+
+    fn welcome_queued() -> MockJobQueue {
+        let mut jobs = MockJobQueue::new();
+        let expected = NewJob {
+            kind: "welcome_email",
+            payload: r#"{"v":1,"user_id":1}"#.into(),
+            max_attempts: WelcomeEmail::MAX_ATTEMPTS,
+            run_at: now(),
+        };
+        jobs.expect_enqueue().with(eq(expected)).times(1).returning(|_| Ok(JobId(1)));
+        jobs
+    }
+
     async fn register(
         users: MockUserRepository,
+        unit_of_work: MockUnitOfWork,
         hasher: MockPasswordHasher,
     ) -> Result<User, RegisterUserError> {
-        register_limited(users, hasher, unlimited()).await
+        register_limited(users, unit_of_work, hasher, unlimited()).await
     }
 
     async fn register_limited(
         users: MockUserRepository,
+        unit_of_work: MockUnitOfWork,
         hasher: MockPasswordHasher,
         limiter: MockRateLimiter,
     ) -> Result<User, RegisterUserError> {
         let (username, email, password) = input();
-        RegisterUser::new(Arc::new(users), Arc::new(hasher), Arc::new(clock()), Arc::new(limiter))
+        let (users, unit_of_work) = (Arc::new(users), Arc::new(unit_of_work));
+        RegisterUser::new(users, unit_of_work, Arc::new(hasher), Arc::new(clock()), Arc::new(limiter))
             .execute(username, email, password, "192.0.2.7")
             .await
     }
 
     #[tokio::test]
-    async fn register_user_stores_the_hash_and_the_time_never_the_password() {
-        let mut users = no_one_registered();
+    async fn register_user_stores_the_hash_and_the_welcome_email_job_in_one_transaction() {
         let expected = NewUser {
             username: Username::parse("ada").unwrap(),
             email: EmailAddress::parse("ada@example.com").unwrap(),
             password_hash: PasswordHash::new("$argon2id$hash".into()),
             created_at: now(),
         };
-        users.expect_insert().with(eq(expected)).times(1).returning(|_| Ok(user(1)));
-        assert_eq!(register(users, hasher()).await.unwrap(), user(1));
+        let mut inserts = MockUserRepository::new();
+        inserts.expect_insert().with(eq(expected)).times(1).returning(|_| Ok(user(1)));
+        let unit_of_work = unit_of_work(inserts, welcome_queued(), true);
+        assert_eq!(register(no_one_registered(), unit_of_work, hasher()).await.unwrap(), user(1));
+    }
+
+    #[tokio::test]
+    async fn register_user_commits_nothing_when_the_job_cannot_be_queued() {
+        let mut jobs = MockJobQueue::new();
+        jobs.expect_enqueue().returning(|_| Err(unavailable()));
+        let unit_of_work = unit_of_work(inserting(Ok(user(1))), jobs, false);
+        let result = register(no_one_registered(), unit_of_work, hasher()).await;
+        assert!(matches!(result, Err(RegisterUserError::Repository(RepositoryError::Unavailable(_)))));
     }
 
     #[tokio::test]
     async fn register_user_refuses_a_taken_username_before_hashing() {
         let mut users = MockUserRepository::new();
         users.expect_find_by_username().returning(|_| Ok(Some(user(1))));
-        let result = register(users, MockPasswordHasher::new()).await;
+        let result = register(users, MockUnitOfWork::new(), MockPasswordHasher::new()).await;
         assert!(matches!(result, Err(RegisterUserError::UsernameTaken)));
     }
 
@@ -151,16 +207,16 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find_by_username().returning(|_| Ok(None));
         users.expect_find_by_email().returning(|_| Ok(Some(user(1))));
-        let result = register(users, MockPasswordHasher::new()).await;
+        let result = register(users, MockUnitOfWork::new(), MockPasswordHasher::new()).await;
         assert!(matches!(result, Err(RegisterUserError::EmailTaken)));
     }
 
     #[tokio::test]
     async fn register_user_reports_a_race_lost_at_insert_as_taken() {
         for (key, username_taken) in [(UniqueKey::Username, true), (UniqueKey::Email, false)] {
-            let mut users = no_one_registered();
-            users.expect_insert().returning(move |_| Err(RepositoryError::Conflict(key)));
-            let result = register(users, hasher()).await;
+            let unit_of_work =
+                unit_of_work(inserting(Err(RepositoryError::Conflict(key))), MockJobQueue::new(), false);
+            let result = register(no_one_registered(), unit_of_work, hasher()).await;
             match result {
                 Err(RegisterUserError::UsernameTaken) => assert!(username_taken),
                 Err(RegisterUserError::EmailTaken) => assert!(!username_taken),
@@ -173,7 +229,7 @@ mod tests {
     async fn register_user_passes_hashing_failures_on() {
         let mut hasher = MockPasswordHasher::new();
         hasher.expect_hash().returning(|_| Err(HashError("no blocking thread".into())));
-        let result = register(no_one_registered(), hasher).await;
+        let result = register(no_one_registered(), MockUnitOfWork::new(), hasher).await;
         assert!(matches!(result, Err(RegisterUserError::Hashing(_))));
     }
 
@@ -181,7 +237,7 @@ mod tests {
     async fn register_user_passes_storage_failures_on() {
         let mut users = MockUserRepository::new();
         users.expect_find_by_username().returning(|_| Err(unavailable()));
-        let result = register(users, MockPasswordHasher::new()).await;
+        let result = register(users, MockUnitOfWork::new(), MockPasswordHasher::new()).await;
         assert!(matches!(result, Err(RegisterUserError::Repository(RepositoryError::Unavailable(_)))));
     }
 
@@ -197,16 +253,21 @@ mod tests {
             .with(eq(Limit::RegistrationsPerClient), eq("192.0.2.7"))
             .times(1)
             .return_const(());
-        let mut users = no_one_registered();
-        users.expect_insert().returning(|_| Ok(user(1)));
-        assert!(register_limited(users, hasher(), limiter).await.is_ok());
+        let unit_of_work = unit_of_work(inserting(Ok(user(1))), welcome_queued(), true);
+        assert!(register_limited(no_one_registered(), unit_of_work, hasher(), limiter).await.is_ok());
     }
 
     #[tokio::test]
     async fn register_user_refuses_a_client_over_its_limit_before_any_work() {
         let mut limiter = MockRateLimiter::new();
         limiter.expect_check().returning(|_, _| Err(RetryAfter(std::time::Duration::from_secs(9))));
-        let result = register_limited(MockUserRepository::new(), MockPasswordHasher::new(), limiter).await;
+        let result = register_limited(
+            MockUserRepository::new(),
+            MockUnitOfWork::new(),
+            MockPasswordHasher::new(),
+            limiter,
+        )
+        .await;
         assert!(matches!(result, Err(RegisterUserError::TooManyAttempts(_))));
     }
 }

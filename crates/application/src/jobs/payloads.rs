@@ -1,0 +1,91 @@
+//! Job payloads. Each kind's payload is a struct with its kind's name, version and retry
+//! budget; stored as JSON with the version beside the fields (`{"v":1,"user_id":7}`), so that
+//! a worker of a later release can still read, or knowingly refuse, what an earlier one wrote.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use todo_domain::Timestamp;
+
+use super::JobError;
+use crate::ports::NewJob;
+
+/// The payload of one kind of job.
+pub trait JobPayload: Serialize + DeserializeOwned {
+    /// The kind's stable name, as stored.
+    const KIND: &'static str;
+    /// Raised whenever the fields change in a way an older worker could not read.
+    const VERSION: u32;
+    /// Attempts before the job is dead.
+    const MAX_ATTEMPTS: u32;
+
+    /// This payload as a job to run at `run_at`.
+    fn into_job(self, run_at: Timestamp) -> NewJob {
+        let payload = serde_json::to_string(&Envelope { v: Self::VERSION, fields: self })
+            .expect("BUG: a job payload that does not serialise");
+        NewJob { kind: Self::KIND, payload, max_attempts: Self::MAX_ATTEMPTS, run_at }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope<P> {
+    v: u32,
+    #[serde(flatten)]
+    fields: P,
+}
+
+/// Reads a stored payload of kind `P`. A version this code does not know, or fields that do
+/// not fit, can never succeed on a retry: that is a permanent error.
+///
+/// # Errors
+/// [`JobError::Permanent`] naming the problem.
+pub fn decode<P: JobPayload>(payload: &str) -> Result<P, JobError> {
+    let envelope: Envelope<P> = serde_json::from_str(payload).map_err(|error| {
+        JobError::Permanent(format!("a {} payload that does not decode: {error}", P::KIND))
+    })?;
+    if envelope.v != P::VERSION {
+        return Err(JobError::Permanent(format!(
+            "a {} payload of version {}; this worker reads version {}",
+            P::KIND,
+            envelope.v,
+            P::VERSION
+        )));
+    }
+    Ok(envelope.fields)
+}
+
+/// Send the welcome e-mail to a newly registered user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WelcomeEmail {
+    pub user_id: i64,
+}
+
+impl JobPayload for WelcomeEmail {
+    const KIND: &'static str = "welcome_email";
+    const VERSION: u32 = 1;
+    /// With the default backoff, about an hour and a half of retries.
+    const MAX_ATTEMPTS: u32 = 12;
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    #[test]
+    fn a_payload_is_stored_with_its_version_and_reads_back() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 2, 8, 0, 0).unwrap();
+        let job = WelcomeEmail { user_id: 7 }.into_job(at);
+        assert_eq!(job.kind, "welcome_email");
+        assert_eq!(job.payload, r#"{"v":1,"user_id":7}"#);
+        assert_eq!((job.max_attempts, job.run_at), (12, at));
+        assert_eq!(decode::<WelcomeEmail>(&job.payload).unwrap(), WelcomeEmail { user_id: 7 });
+    }
+
+    #[test]
+    fn an_unknown_version_or_shape_is_a_permanent_error() {
+        for payload in [r#"{"v":2,"user_id":7}"#, r#"{"v":1}"#, "not json", r#"{"user_id":7}"#] {
+            assert!(matches!(decode::<WelcomeEmail>(payload), Err(JobError::Permanent(_))), "{payload}");
+        }
+    }
+}

@@ -1,0 +1,272 @@
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use futures_util::future::{Either, select};
+use tracing::{Instrument, info_span, instrument, warn};
+
+use crate::jobs::{JobError, JobHandlers, RetryPolicy};
+use crate::ports::{ClaimedJob, Clock, JobId, JobStore, RepositoryError};
+
+/// Claims the job that has been ready the longest, runs its handler, and records the
+/// outcome: succeeded; failed, to run again after a backoff; or dead, when the attempts are
+/// spent or the failure cannot be retried. Workers call it in a loop.
+pub struct ProcessNextJob {
+    store: Arc<dyn JobStore>,
+    handlers: JobHandlers,
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    lease: Duration,
+}
+
+/// What became of the job that was run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobOutcome {
+    Succeeded,
+    /// Failed; it runs again at the given time.
+    Retrying(todo_domain::Timestamp),
+    Dead,
+    /// The lease expired while it ran and another worker took the job over: nothing recorded.
+    LostLease,
+    /// The worker was told to stop before the handler finished: the job was handed back.
+    Released,
+}
+
+/// One job run by [`ProcessNextJob`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessedJob {
+    pub id: JobId,
+    pub kind: String,
+    pub attempt: u32,
+    pub outcome: JobOutcome,
+}
+
+impl ProcessNextJob {
+    /// A claimed job belongs to its worker for `lease`; one that runs longer may be claimed by
+    /// another worker, so the lease must exceed any handler's own time-outs.
+    pub fn new(
+        store: Arc<dyn JobStore>,
+        handlers: JobHandlers,
+        clock: Arc<dyn Clock>,
+        retry: RetryPolicy,
+        lease: Duration,
+    ) -> Self {
+        Self { store, handlers, clock, retry, lease }
+    }
+
+    /// Runs the next ready job, if there is one, as `worker`. Should `stop` complete before the
+    /// job's handler does, the handler is dropped and the job handed back, ready at once.
+    ///
+    /// # Errors
+    /// The store's, when it cannot claim or record; a failing handler is an outcome, not an error.
+    #[instrument(name = "process_next_job", skip_all, fields(worker = worker))]
+    pub async fn execute(
+        &self,
+        worker: &str,
+        stop: impl Future<Output = ()> + Send,
+    ) -> Result<Option<ProcessedJob>, RepositoryError> {
+        let now = self.clock.now();
+        let lease_until = now + TimeDelta::from_std(self.lease).unwrap_or(TimeDelta::MAX);
+        let Some(job) = self.store.claim(worker, now, lease_until).await? else { return Ok(None) };
+        let span = info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
+        let finished = match select(pin!(self.run(&job).instrument(span.clone())), pin!(stop)).await {
+            Either::Left((result, _)) => Some(result),
+            Either::Right(((), _)) => None,
+        };
+        let outcome = match finished {
+            Some(result) => self.record(&job, worker, result).instrument(span).await?,
+            None => {
+                warn!(parent: &span, "stopping: the job is handed back unfinished");
+                self.store.release(job.id, worker).await?;
+                JobOutcome::Released
+            }
+        };
+        Ok(Some(ProcessedJob { id: job.id, kind: job.kind, attempt: job.attempt, outcome }))
+    }
+
+    async fn run(&self, job: &ClaimedJob) -> Result<(), JobError> {
+        match self.handlers.get(&job.kind) {
+            Some(handler) => handler.handle(&job.payload).await,
+            None => Err(JobError::Permanent(format!("no handler for jobs of kind {}", job.kind))),
+        }
+    }
+
+    async fn record(
+        &self,
+        job: &ClaimedJob,
+        worker: &str,
+        result: Result<(), JobError>,
+    ) -> Result<JobOutcome, RepositoryError> {
+        let now = self.clock.now();
+        let (recorded, outcome) = match result {
+            Ok(()) => (self.store.succeed(job.id, worker, now).await, JobOutcome::Succeeded),
+            Err(error) => {
+                let retry_at = match &error {
+                    JobError::Retryable(_) if job.attempt < job.max_attempts => {
+                        Some(self.retry.retry_at(job.id, job.attempt, now))
+                    }
+                    _ => None,
+                };
+                warn!(%error, ?retry_at, "the job failed");
+                let recorded = self.store.fail(job.id, worker, &error.to_string(), retry_at, now).await;
+                (recorded, retry_at.map_or(JobOutcome::Dead, JobOutcome::Retrying))
+            }
+        };
+        match recorded {
+            Ok(()) => Ok(outcome),
+            Err(RepositoryError::NotFound) => {
+                warn!("the job's lease expired while it ran; another worker has it now");
+                Ok(JobOutcome::LostLease)
+            }
+            Err(error) => Err(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mockall::predicate::{always, eq};
+
+    use super::*;
+    use crate::jobs::{JobPayload, MockJobHandler, WelcomeEmail};
+    use crate::ports::MockJobStore;
+    use crate::use_cases::fixtures::{clock, now, unavailable};
+
+    const LEASE: Duration = Duration::from_secs(60);
+    const RETRY: RetryPolicy = RetryPolicy { base: Duration::from_secs(2), cap: Duration::from_secs(60) };
+
+    fn claimed(attempt: u32, max_attempts: u32) -> ClaimedJob {
+        ClaimedJob {
+            id: JobId(5),
+            kind: WelcomeEmail::KIND.to_owned(),
+            payload: r#"{"v":1,"user_id":7}"#.into(),
+            attempt,
+            max_attempts,
+        }
+    }
+
+    fn store_claiming(job: Option<ClaimedJob>) -> MockJobStore {
+        let mut store = MockJobStore::new();
+        let lease_until = now() + TimeDelta::seconds(60);
+        store
+            .expect_claim()
+            .with(eq("w1"), eq(now()), eq(lease_until))
+            .times(1)
+            .returning(move |_, _, _| Ok(job.clone()));
+        store
+    }
+
+    fn handler(result: Result<(), JobError>) -> JobHandlers {
+        let mut handler = MockJobHandler::new();
+        handler
+            .expect_handle()
+            .with(eq(r#"{"v":1,"user_id":7}"#))
+            .times(1)
+            .returning(move |_| result.clone());
+        JobHandlers::default().with::<WelcomeEmail>(Arc::new(handler))
+    }
+
+    async fn process(
+        store: MockJobStore,
+        handlers: JobHandlers,
+    ) -> Result<Option<ProcessedJob>, RepositoryError> {
+        let process = ProcessNextJob::new(Arc::new(store), handlers, Arc::new(clock()), RETRY, LEASE);
+        process.execute("w1", std::future::pending()).await
+    }
+
+    fn outcome(processed: Result<Option<ProcessedJob>, RepositoryError>) -> JobOutcome {
+        processed.unwrap().expect("a job was processed").outcome
+    }
+
+    #[tokio::test]
+    async fn an_empty_queue_runs_nothing() {
+        assert_eq!(process(store_claiming(None), JobHandlers::default()).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_job_that_succeeds_is_recorded_as_succeeded() {
+        let mut store = store_claiming(Some(claimed(1, 3)));
+        store.expect_succeed().with(eq(JobId(5)), eq("w1"), eq(now())).times(1).returning(|_, _, _| Ok(()));
+        let processed = process(store, handler(Ok(()))).await.unwrap().unwrap();
+        assert_eq!((processed.kind.as_str(), processed.attempt), ("welcome_email", 1));
+        assert_eq!(processed.outcome, JobOutcome::Succeeded);
+    }
+
+    #[tokio::test]
+    async fn a_retryable_failure_runs_again_after_the_backoff() {
+        let retry_at = RETRY.retry_at(JobId(5), 2, now());
+        let mut store = store_claiming(Some(claimed(2, 3)));
+        store
+            .expect_fail()
+            .with(eq(JobId(5)), eq("w1"), eq("smtp down"), eq(Some(retry_at)), eq(now()))
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(()));
+        let outcome = outcome(process(store, handler(Err(JobError::Retryable("smtp down".into())))).await);
+        assert_eq!(outcome, JobOutcome::Retrying(retry_at));
+    }
+
+    #[tokio::test]
+    async fn the_last_attempt_or_a_permanent_failure_is_dead() {
+        for (attempt, error) in
+            [(3, JobError::Retryable("smtp down".into())), (1, JobError::Permanent("bad payload".into()))]
+        {
+            let mut store = store_claiming(Some(claimed(attempt, 3)));
+            store
+                .expect_fail()
+                .with(eq(JobId(5)), eq("w1"), always(), eq(None), eq(now()))
+                .times(1)
+                .returning(|_, _, _, _, _| Ok(()));
+            assert_eq!(outcome(process(store, handler(Err(error))).await), JobOutcome::Dead);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_of_an_unknown_kind_is_dead() {
+        let mut store = store_claiming(Some(ClaimedJob { kind: "retired_kind".into(), ..claimed(1, 3) }));
+        store
+            .expect_fail()
+            .with(eq(JobId(5)), eq("w1"), eq("no handler for jobs of kind retired_kind"), eq(None), eq(now()))
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(()));
+        assert_eq!(outcome(process(store, JobHandlers::default()).await), JobOutcome::Dead);
+    }
+
+    #[tokio::test]
+    async fn a_job_taken_over_after_its_lease_expired_is_left_to_its_new_worker() {
+        let mut store = store_claiming(Some(claimed(1, 3)));
+        store.expect_succeed().returning(|_, _, _| Err(RepositoryError::NotFound));
+        assert_eq!(outcome(process(store, handler(Ok(()))).await), JobOutcome::LostLease);
+    }
+
+    /// A handler that never finishes.
+    struct Forever;
+
+    #[async_trait::async_trait]
+    impl crate::jobs::JobHandler for Forever {
+        async fn handle(&self, _: &str) -> Result<(), JobError> {
+            std::future::pending().await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_job_still_running_when_the_worker_stops_is_handed_back() {
+        let mut store = store_claiming(Some(claimed(1, 3)));
+        store.expect_release().with(eq(JobId(5)), eq("w1")).times(1).returning(|_, _| Ok(()));
+        let handlers = JobHandlers::default().with::<WelcomeEmail>(Arc::new(Forever));
+        let process = ProcessNextJob::new(Arc::new(store), handlers, Arc::new(clock()), RETRY, LEASE);
+        let processed = process.execute("w1", std::future::ready(())).await.unwrap().unwrap();
+        assert_eq!(processed.outcome, JobOutcome::Released);
+    }
+
+    #[tokio::test]
+    async fn a_store_that_fails_is_an_error() {
+        let mut store = MockJobStore::new();
+        store.expect_claim().returning(|_, _, _| Err(unavailable()));
+        assert!(matches!(process(store, JobHandlers::default()).await, Err(RepositoryError::Unavailable(_))));
+        let mut store = store_claiming(Some(claimed(1, 3)));
+        store.expect_succeed().returning(|_, _, _| Err(unavailable()));
+        assert!(process(store, handler(Ok(()))).await.is_err());
+    }
+}

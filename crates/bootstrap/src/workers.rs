@@ -1,0 +1,114 @@
+//! The job workers: tasks that claim and run jobs until told to stop. Started by
+//! `todo-api serve` beside the HTTP server (`jobs.workers`, 0 for none) and alone by
+//! `todo-api worker`, so that they can be scaled apart from the HTTP replicas.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use todo_application::ports::{Clock, JobStore};
+use todo_application::use_cases::ProcessNextJob;
+use tokio::sync::{Notify, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{info, warn};
+
+use crate::metrics::JobMetrics;
+
+/// How often the queue's gauges are read from the database.
+const QUEUE_GAUGES_EVERY: Duration = Duration::from_secs(5);
+
+/// What the workers need, built by `wiring`.
+#[derive(Clone)]
+pub struct JobRuntime {
+    pub process: Arc<ProcessNextJob>,
+    pub store: Arc<dyn JobStore>,
+    pub clock: Arc<dyn Clock>,
+    /// Woken after a commit that enqueued jobs (this process's, or on PostgreSQL anyone's).
+    pub wake: Arc<Notify>,
+    pub metrics: JobMetrics,
+    pub poll_interval: Duration,
+}
+
+/// Running workers, and the task that keeps the queue's gauges current.
+pub struct JobWorkers {
+    stopping: watch::Sender<bool>,
+    give_back: watch::Sender<bool>,
+    workers: JoinSet<()>,
+    gauges: JoinHandle<()>,
+}
+
+impl JobWorkers {
+    /// Starts `count` workers (none for 0; the gauges are kept current either way).
+    pub fn start(runtime: &JobRuntime, count: usize) -> Self {
+        let (stopping, _) = watch::channel(false);
+        let (give_back, _) = watch::channel(false);
+        let process_name = uuid::Uuid::new_v4().simple().to_string();
+        let mut workers = JoinSet::new();
+        for number in 0..count {
+            let name = format!("{}-{number}", &process_name[..12]);
+            workers.spawn(work(name, runtime.clone(), stopping.subscribe(), give_back.subscribe()));
+        }
+        let gauges = tokio::spawn(keep_gauges(runtime.clone()));
+        if count > 0 {
+            info!(workers = count, "job workers started");
+        }
+        Self { stopping, give_back, workers, gauges }
+    }
+
+    /// Stops claiming jobs at once; jobs already running get `grace` to finish, then those
+    /// still running are handed back to the queue for another worker.
+    pub async fn stop(mut self, grace: Duration) {
+        self.gauges.abort();
+        let _ = self.stopping.send(true);
+        let finished =
+            tokio::time::timeout(grace, async { while self.workers.join_next().await.is_some() {} });
+        if finished.await.is_err() {
+            warn!(?grace, "jobs still running after the grace period are handed back");
+            let _ = self.give_back.send(true);
+            // Handing back is one short statement each; past this, the leases expire instead.
+            let handed_back = async { while self.workers.join_next().await.is_some() {} };
+            if tokio::time::timeout(Duration::from_secs(10), handed_back).await.is_err() {
+                self.workers.abort_all();
+            }
+        }
+        info!("job workers stopped");
+    }
+}
+
+async fn work(
+    name: String,
+    runtime: JobRuntime,
+    mut stopping: watch::Receiver<bool>,
+    give_back: watch::Receiver<bool>,
+) {
+    while !*stopping.borrow() {
+        let mut give_back = give_back.clone();
+        let handed_back = async move {
+            let _ = give_back.wait_for(|give_back| *give_back).await;
+        };
+        match runtime.process.execute(&name, handed_back).await {
+            Ok(Some(job)) => {
+                runtime.metrics.finished(&job);
+                continue;
+            }
+            Ok(None) => {}
+            Err(error) => warn!(%error, worker = %name, "the job queue cannot be read; trying again shortly"),
+        }
+        let woken = runtime.wake.notified();
+        tokio::select! {
+            () = woken => {}
+            () = tokio::time::sleep(runtime.poll_interval) => {}
+            _ = stopping.changed() => {}
+        }
+    }
+}
+
+async fn keep_gauges(runtime: JobRuntime) {
+    loop {
+        let now = runtime.clock.now();
+        match runtime.store.stats(now).await {
+            Ok(stats) => runtime.metrics.queue(stats, now),
+            Err(error) => warn!(%error, "the job queue's gauges cannot be read"),
+        }
+        tokio::time::sleep(QUEUE_GAUGES_EVERY).await;
+    }
+}
