@@ -111,7 +111,7 @@ fn ready(now: Timestamp) -> Condition {
 /// Takes the job that has been ready the longest, in one statement: on PostgreSQL the row is
 /// locked and skipped by concurrent claims (`SKIP LOCKED`); SQLite runs one writing statement
 /// at a time. A job whose worker died is taken again once its lease has expired, unless that
-/// was its last attempt (`sweep` buries those).
+/// was its last attempt (`SWEEP` buries those, when a claim finds nothing to do).
 const CLAIM: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, locked_by = $2 \
     WHERE id = (SELECT id FROM jobs \
         WHERE (status IN ('queued', 'failed') AND run_at <= $3) \
@@ -141,10 +141,14 @@ impl JobStore for SeaOrmJobStore {
     ) -> Result<Option<ClaimedJob>, RepositoryError> {
         let writer = self.executor.writer();
         let backend = writer.get_database_backend();
-        let sweep = Statement::from_sql_and_values(backend, placeholders(backend, SWEEP), [now.into()]);
-        self.executor.run(writer.execute_raw(sweep)).await?;
         let claim = claim_statement(backend, worker, now, lease_until);
-        let Some(row) = self.executor.run(writer.query_one_raw(claim)).await? else { return Ok(None) };
+        let Some(row) = self.executor.run(writer.query_one_raw(claim)).await? else {
+            // Nothing to do: a good moment to bury what died on its last attempt, which the
+            // claim skips anyway.
+            let sweep = Statement::from_sql_and_values(backend, placeholders(backend, SWEEP), [now.into()]);
+            self.executor.run(writer.execute_raw(sweep)).await?;
+            return Ok(None);
+        };
         let get_error = |error: sea_orm::DbErr| RepositoryError::Unexpected(Box::new(error));
         let id: i64 = row.try_get("", "id").map_err(get_error)?;
         let count = |column: &str| -> Result<u32, RepositoryError> {

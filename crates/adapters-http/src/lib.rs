@@ -28,6 +28,7 @@ pub use cors::CorsPolicy;
 pub use extract::{BodyLimit, TrustProxyHeaders};
 pub use metrics::Metrics;
 pub use state::AppState;
+use todo_application::use_cases::CheckReadiness;
 
 /// How the HTTP layer behaves, as plain values from the configuration.
 #[derive(Clone)]
@@ -66,5 +67,30 @@ pub fn app(
         .wrap(options.cors.middleware())
         .wrap(ErrorHandlers::new().default_handler(middleware::json_error_body))
         .wrap(from_fn(metrics::record))
+        .wrap(from_fn(middleware::request_context))
+}
+
+/// What a process without the API serves (`todo-api worker`): liveness, readiness and
+/// metrics, for the orchestrator and the monitoring that watch it.
+pub fn operations(
+    readiness: web::Data<CheckReadiness>,
+    metrics: web::Data<Metrics>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(readiness)
+        .app_data(metrics)
+        .service(web::resource("/health").route(routes::read().to(routes::health::liveness)))
+        .service(web::resource("/health/ready").route(routes::read().to(routes::health::ready)))
+        .service(web::resource("/metrics").route(routes::read().to(metrics::render)))
+        .default_service(web::to(middleware::not_found))
+        .wrap(ErrorHandlers::new().default_handler(middleware::json_error_body))
         .wrap(from_fn(middleware::request_context))
 }

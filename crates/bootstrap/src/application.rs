@@ -76,8 +76,11 @@ impl Application {
     }
 }
 
-/// The job workers alone, without HTTP: `todo-api worker`.
+/// The job workers alone, without the API: `todo-api worker`. It answers `/health`,
+/// `/health/ready` and `/metrics` on the configured address, for orchestrators and monitoring.
 pub struct Worker {
+    port: u16,
+    operations: Server,
     pool: Pool,
     workers: JobWorkers,
     notifications: Option<JoinHandle<()>>,
@@ -85,24 +88,42 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Checks the settings, connects, migrates (unless told not to) and starts
-    /// `jobs.workers` workers (at least one).
+    /// Checks the settings, connects, migrates (unless told not to), starts `jobs.workers`
+    /// workers (at least one) and binds the operations listener. Port 0 picks a free port.
     ///
     /// # Errors
-    /// Refused settings, an unreachable database, a failed migration.
+    /// Refused settings, an unreachable database, a failed migration, a port in use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let (pool, wired) = prepare(&settings).await?;
+        let metrics = web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics));
+        let readiness = web::Data::new(wiring::readiness(&pool));
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
+        let port = listener.local_addr()?.port();
+        let operations =
+            HttpServer::new(move || todo_adapters_http::operations(readiness.clone(), metrics.clone()))
+                .workers(1)
+                .disable_signals()
+                .listen(listener)?
+                .run();
         let (workers, notifications) = start_workers(&wired.jobs, &pool, settings.jobs.workers.max(1));
         let shutdown_timeout = Duration::from_secs(settings.server.shutdown_timeout_seconds);
-        Ok(Self { pool, workers, notifications, shutdown_timeout })
+        Ok(Self { port, operations, pool, workers, notifications, shutdown_timeout })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Runs jobs until `stop` completes (SIGTERM or Ctrl-C in `main`), then lets running jobs
     /// finish within the shutdown timeout and hands back the rest.
     pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) {
+        let operations = self.operations.handle();
+        let served = tokio::spawn(self.operations);
         signal.await;
         tracing::info!("stopping the job workers");
         stop(self.workers, self.notifications, self.pool, self.shutdown_timeout).await;
+        operations.stop(true).await;
+        let _ = served.await;
     }
 }
 

@@ -109,7 +109,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 async fn work(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(settings = %settings.summary(), "starting the job workers");
+    let host = settings.server.host.clone();
     let worker = Worker::build(settings).await?;
+    tracing::info!("job workers running; health and metrics on http://{host}:{}", worker.port());
     worker.run_until(stop_signal()).await;
     Ok(())
 }

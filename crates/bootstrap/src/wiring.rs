@@ -57,7 +57,6 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
             committed.0.notify_waiters();
         })));
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
-    let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(pool, READINESS_TIMEOUT));
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
             .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
@@ -83,7 +82,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         ),
         log_in: LogIn::new(users.clone(), hasher, tokens.clone(), clock.clone(), limiter),
         authenticate: Authenticate::new(users, tokens),
-        check_readiness: CheckReadiness::new(database),
+        check_readiness: readiness(pool),
         create_todo: CreateTodo::new(todos.clone(), clock.clone()),
         list_todos: ListTodos::new(todos.clone()),
         get_todo: GetTodo::new(todos.clone()),
@@ -92,6 +91,12 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         delete_todo: DeleteTodo::new(todos),
     };
     Ok(Wired { http, jobs })
+}
+
+/// Whether the database answers, within the probe's timeout.
+pub fn readiness(pool: &Pool) -> CheckReadiness {
+    let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(pool, READINESS_TIMEOUT));
+    CheckReadiness::new(database)
 }
 
 /// The job queue, every kind of job with its handler (registered here and only here), and

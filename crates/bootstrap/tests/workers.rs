@@ -13,6 +13,7 @@ use todo_adapters_mail::testing::{Mode, SmtpSink};
 use todo_application::jobs::{JobPayload, WelcomeEmail};
 use todo_application::ports::{Job, JobStatus, JobStore, UnitOfWork};
 use todo_domain::{EmailAddress, NewUser, Page, PasswordHash, Username};
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_todo-api");
@@ -64,12 +65,28 @@ fn worker(database: &TestDatabase, smtp_url: &str, workers: usize, extra: &[(&st
         .env("APP_JOBS__WORKERS", workers.to_string())
         .env("APP_JOBS__POLL_INTERVAL_MS", "100")
         .env("APP_JOBS__RETRY_BASE_MS", "50")
+        .env("APP_SERVER__PORT", "0")
         .env("APP_LOG__FILTER", "warn")
         .envs(extra.iter().copied())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap()
+}
+
+/// The address of a worker's health and metrics endpoints, from its start-up log.
+async fn operations_address(worker: &mut Child) -> String {
+    let mut lines = BufReader::new(worker.stdout.take().expect("stdout is piped")).lines();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let line =
+            tokio::time::timeout_at(deadline, lines.next_line()).await.unwrap().unwrap().expect("exited");
+        if let Some((_, rest)) = line.split_once("health and metrics on http://") {
+            let address = rest.split(['"', ' ', '\\']).next().unwrap().to_owned();
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return format!("http://{address}");
+        }
+    }
 }
 
 async fn wait_until(pool: &Pool, what: &str, done: impl Fn(&[Job]) -> bool) -> Vec<Job> {
@@ -113,7 +130,8 @@ async fn two_worker_processes_never_run_one_job_twice(backend: Backend) {
     let sink = SmtpSink::start(Mode::Accept).await;
     let _workers = [worker(&database, &sink.url(), 4, &[]), worker(&database, &sink.url(), 4, &[])];
     let received = sink.wait_for(40, PATIENCE).await;
-    let jobs = wait_until(&pool, "all done", |jobs| jobs.iter().all(|job| job.status == JobStatus::Succeeded)).await;
+    let jobs =
+        wait_until(&pool, "all done", |jobs| jobs.iter().all(|job| job.status == JobStatus::Succeeded)).await;
     assert!(jobs.iter().all(|job| job.attempts == 1), "a job was claimed twice: {jobs:?}");
     let mut per_recipient = BTreeMap::new();
     for message in received {
@@ -134,10 +152,33 @@ async fn sigterm_hands_back_a_job_still_running_after_the_grace_period(backend: 
     sink.wait_for_connections(1, PATIENCE).await;
     let pid = running.id().unwrap().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let exited = tokio::time::timeout(PATIENCE, running.wait()).await.expect("the worker did not stop").unwrap();
+    let exited =
+        tokio::time::timeout(PATIENCE, running.wait()).await.expect("the worker did not stop").unwrap();
     assert!(exited.success(), "{exited:?}");
     let job = &jobs(&pool).await[0];
     assert_eq!((job.status, job.attempts), (JobStatus::Queued, 0), "handed back as it was: {job:?}");
+}
+
+#[actix_web::test]
+async fn a_worker_process_answers_health_checks_and_counts_its_jobs_in_its_metrics() {
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    let pool = pool(&database).await;
+    migrate_up(pool.db()).await.unwrap();
+    registered(&pool, 3).await;
+    let sink = SmtpSink::start(Mode::Accept).await;
+    let mut running = worker(&database, &sink.url(), 2, &[("APP_LOG__FILTER", "info")]);
+    let address = operations_address(&mut running).await;
+    sink.wait_for(3, PATIENCE).await;
+    wait_until(&pool, "all done", |jobs| jobs.iter().all(|job| job.status == JobStatus::Succeeded)).await;
+    let client = awc::Client::default();
+    let ready = client.get(format!("{address}/health/ready")).send().await.unwrap();
+    assert_eq!(ready.status().as_u16(), 200);
+    let metrics = client.get(format!("{address}/metrics")).send().await.unwrap().body().await.unwrap();
+    let metrics = String::from_utf8_lossy(&metrics);
+    let expected = r#"jobs_finished_total{kind="welcome_email",outcome="succeeded"} 3"#;
+    assert!(metrics.contains(expected), "{expected} missing from:\n{metrics}");
+    let api = client.get(format!("{address}/todos/")).send().await.unwrap();
+    assert_eq!(api.status().as_u16(), 404, "a worker serves no API");
 }
 
 #[tokio::test]

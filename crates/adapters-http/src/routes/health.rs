@@ -5,6 +5,7 @@ use super::read;
 use crate::errors::ApiError;
 use crate::responses::Unavailable;
 use crate::state::AppState;
+use todo_application::use_cases::CheckReadiness;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(read().to(root)))
@@ -35,6 +36,15 @@ pub(crate) async fn liveness() -> HttpResponse {
     Unavailable,
 ))]
 pub(crate) async fn readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.check_readiness.execute().await?;
+    answer(&state.check_readiness).await
+}
+
+/// Readiness where the process holds only this use case (`crate::operations`).
+pub(crate) async fn ready(readiness: web::Data<CheckReadiness>) -> Result<HttpResponse, ApiError> {
+    answer(&readiness).await
+}
+
+async fn answer(readiness: &CheckReadiness) -> Result<HttpResponse, ApiError> {
+    readiness.execute().await?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
 }
