@@ -49,7 +49,7 @@ impl JobQueue for SeaOrmJobQueue {
             locked_until: Set(None),
             locked_by: Set(None),
             last_error: Set(None),
-            created_at: Set(job.run_at),
+            created_at: Set(job.created_at),
             finished_at: Set(None),
             ..Default::default()
         };

@@ -19,7 +19,13 @@ fn at(seconds: i64) -> Timestamp {
 }
 
 fn job(kind: &'static str, run_at: Timestamp) -> NewJob {
-    NewJob { kind, payload: format!(r#"{{"v":1,"kind":"{kind}"}}"#), max_attempts: 3, run_at }
+    NewJob {
+        kind,
+        payload: format!(r#"{{"v":1,"kind":"{kind}"}}"#),
+        max_attempts: 3,
+        run_at,
+        created_at: at(0),
+    }
 }
 
 async fn enqueue(pool: &Pool, jobs: &[NewJob]) -> Vec<JobId> {

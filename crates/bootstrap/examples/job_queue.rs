@@ -46,7 +46,8 @@ impl JobHandler for NoOp {
 }
 
 fn noop_job() -> NewJob {
-    NewJob { kind: "noop", payload: r#"{"v":1}"#.into(), max_attempts: 3, run_at: Utc::now() }
+    let now = Utc::now();
+    NewJob { kind: "noop", payload: r#"{"v":1}"#.into(), max_attempts: 3, run_at: now, created_at: now }
 }
 
 async fn pool(url: &str) -> Pool {

@@ -18,11 +18,12 @@ pub trait JobPayload: Serialize + DeserializeOwned {
     /// Attempts before the job is dead.
     const MAX_ATTEMPTS: u32;
 
-    /// This payload as a job to run at `run_at`.
-    fn into_job(self, run_at: Timestamp) -> NewJob {
+    /// This payload as a job created `now`, to run as soon as a worker is free (see
+    /// [`NewJob::run_at`] for later).
+    fn into_job(self, now: Timestamp) -> NewJob {
         let payload = serde_json::to_string(&Envelope { v: Self::VERSION, fields: self })
             .expect("BUG: a job payload that does not serialise");
-        NewJob { kind: Self::KIND, payload, max_attempts: Self::MAX_ATTEMPTS, run_at }
+        NewJob { kind: Self::KIND, payload, max_attempts: Self::MAX_ATTEMPTS, run_at: now, created_at: now }
     }
 }
 
@@ -78,7 +79,9 @@ mod tests {
         let job = WelcomeEmail { user_id: 7 }.into_job(at);
         assert_eq!(job.kind, "welcome_email");
         assert_eq!(job.payload, r#"{"v":1,"user_id":7}"#);
-        assert_eq!((job.max_attempts, job.run_at), (12, at));
+        assert_eq!((job.max_attempts, job.run_at, job.created_at), (12, at, at));
+        let later = at + chrono::TimeDelta::hours(1);
+        assert_eq!(job.clone().run_at(later), NewJob { run_at: later, ..job.clone() });
         assert_eq!(decode::<WelcomeEmail>(&job.payload).unwrap(), WelcomeEmail { user_id: 7 });
     }
 

@@ -58,6 +58,15 @@ pub struct NewJob {
     pub payload: String,
     pub max_attempts: u32,
     pub run_at: Timestamp,
+    pub created_at: Timestamp,
+}
+
+impl NewJob {
+    /// The same job, to run no earlier than `at`.
+    #[must_use]
+    pub fn run_at(self, at: Timestamp) -> Self {
+        Self { run_at: at, ..self }
+    }
 }
 
 /// A job a worker has claimed, holding its lease.

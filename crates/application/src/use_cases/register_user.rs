@@ -145,6 +145,7 @@ mod tests {
             payload: r#"{"v":1,"user_id":1}"#.into(),
             max_attempts: WelcomeEmail::MAX_ATTEMPTS,
             run_at: now(),
+            created_at: now(),
         };
         jobs.expect_enqueue().with(eq(expected)).times(1).returning(|_| Ok(JobId(1)));
         jobs
