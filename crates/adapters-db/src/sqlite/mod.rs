@@ -20,7 +20,10 @@ mod values;
 
 use std::sync::Arc;
 
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sea_orm::sqlx::Connection as _;
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use sea_orm::{DatabaseConnection, DbErr, RuntimeErr, SqlxSqliteConnector};
 
 pub(crate) use in_process::{FromSqliteRow, InProcessReads};
@@ -54,10 +57,14 @@ pub(crate) async fn open(options: &DatabaseOptions) -> Result<Connections, DbErr
         let memory = pool(common.in_memory(true), 1, options).await?;
         return Ok(Connections { writer: memory, reader: None, in_process: None });
     };
-    let writer =
-        common.clone().filename(&path).create_if_missing(create).journal_mode(SqliteJournalMode::Wal);
+    // WAL is a property of the file: set it once, on a connection of its own, before the pools
+    // open theirs. Changing the journal mode cannot wait for a lock, so a writer connection
+    // opened later, under load, must not try it.
+    let wal = common.clone().filename(&path).create_if_missing(create).journal_mode(SqliteJournalMode::Wal);
+    let first = SqliteConnection::connect_with(&wal).await.map_err(connection_error)?;
+    first.close().await.map_err(connection_error)?;
     let writers = (options.max_connections / 2).max(1);
-    let writer = pool(writer, writers, options).await?;
+    let writer = pool(common.clone().filename(&path), writers, options).await?;
     let readers = options.max_connections.saturating_sub(writers).max(1);
     let reader = pool(common.filename(&path).pragma("query_only", "ON"), readers, options).await?;
     let in_process = match options.in_process_reads {
@@ -85,6 +92,10 @@ async fn pool(
         .test_before_acquire(false)
         .connect_with(connect)
         .await
-        .map_err(|error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error))))?;
+        .map_err(connection_error)?;
     Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+}
+
+fn connection_error(error: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error)))
 }
