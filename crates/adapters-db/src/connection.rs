@@ -24,7 +24,7 @@ pub struct DatabaseOptions {
 }
 
 /// The connections the repositories share. On PostgreSQL, one pool does everything.
-/// On SQLite, one writer connection takes every write and transaction, and reads go to
+/// On SQLite, the writer connections take every write and transaction, and reads go to
 /// read-only connections that never wait for it (see the `sqlite` module).
 #[derive(Debug, Clone)]
 pub struct Pool {

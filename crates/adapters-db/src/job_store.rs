@@ -96,7 +96,8 @@ impl SeaOrmJobStore {
     }
 }
 
-/// Ready to run at `now`: due and waiting, or running under a lease that has expired.
+/// Ready to run at `now`: due and waiting, or running under a lease that has expired with
+/// attempts left (the same condition as the claim's).
 fn ready(now: Timestamp) -> Condition {
     let waiting = [JobStatus::Queued.as_str(), JobStatus::Failed.as_str()];
     Condition::any()
@@ -104,30 +105,42 @@ fn ready(now: Timestamp) -> Condition {
         .add(
             Condition::all()
                 .add(jobs::Column::Status.eq(JobStatus::Running.as_str()))
-                .add(jobs::Column::LockedUntil.lt(now)),
+                .add(jobs::Column::LockedUntil.lt(now))
+                .add(Expr::col(jobs::Column::Attempts).lt(Expr::col(jobs::Column::MaxAttempts))),
         )
 }
 
-/// Takes the job that has been ready the longest, in one statement: on PostgreSQL the row is
-/// locked and skipped by concurrent claims (`SKIP LOCKED`); SQLite runs one writing statement
-/// at a time. A job whose worker died is taken again once its lease has expired, unless that
-/// was its last attempt (`SWEEP` buries those, when a claim finds nothing to do).
+/// Takes the job of one of the worker's kinds that has been ready the longest, in one
+/// statement: on PostgreSQL the row is locked and skipped by concurrent claims (`SKIP
+/// LOCKED`); SQLite runs one writing statement at a time. A job whose worker died is taken
+/// again once its lease has expired, unless that was its last attempt (`BURY` then).
+/// Placeholders are `$n` on both databases (sqlx numbers them on SQLite too).
 const CLAIM: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_until = $1, locked_by = $2 \
     WHERE id = (SELECT id FROM jobs \
-        WHERE (status IN ('queued', 'failed') AND run_at <= $3) \
-           OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts) \
+        WHERE ((status IN ('queued', 'failed') AND run_at <= $3) \
+           OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts)) \
+          AND kind IN ({kinds}) \
         ORDER BY run_at, id LIMIT 1 {lock}) \
     RETURNING id, kind, payload, attempts, max_attempts";
 
 /// The jobs whose worker died during their last attempt are dead.
-const SWEEP: &str = "UPDATE jobs SET status = 'dead', finished_at = $1, locked_until = NULL, \
+const BURY: &str = "UPDATE jobs SET status = 'dead', finished_at = $1, locked_until = NULL, \
     last_error = 'the worker stopped during the last attempt (lease expired)' \
     WHERE status = 'running' AND locked_until < $1 AND attempts >= max_attempts";
 
-fn claim_statement(backend: DbBackend, worker: &str, now: Timestamp, lease_until: Timestamp) -> Statement {
+fn claim_statement(
+    backend: DbBackend,
+    worker: &str,
+    kinds: &[&'static str],
+    now: Timestamp,
+    lease_until: Timestamp,
+) -> Statement {
     let lock = if backend == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = placeholders(backend, &CLAIM.replace("{lock}", lock));
-    Statement::from_sql_and_values(backend, sql, [lease_until.into(), worker.into(), now.into()])
+    let kind_placeholders: Vec<String> = (0..kinds.len()).map(|n| format!("${}", n + 4)).collect();
+    let sql = CLAIM.replace("{lock}", lock).replace("{kinds}", &kind_placeholders.join(", "));
+    let mut values = vec![lease_until.into(), worker.into(), now.into()];
+    values.extend(kinds.iter().map(|kind| (*kind).into()));
+    Statement::from_sql_and_values(backend, sql, values)
 }
 
 #[async_trait]
@@ -136,19 +149,16 @@ impl JobStore for SeaOrmJobStore {
     async fn claim(
         &self,
         worker: &str,
+        kinds: &[&'static str],
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<ClaimedJob>, RepositoryError> {
-        let writer = self.executor.writer();
-        let backend = writer.get_database_backend();
-        let claim = claim_statement(backend, worker, now, lease_until);
-        let Some(row) = self.executor.run(writer.query_one_raw(claim)).await? else {
-            // Nothing to do: a good moment to bury what died on its last attempt, which the
-            // claim skips anyway.
-            let sweep = Statement::from_sql_and_values(backend, placeholders(backend, SWEEP), [now.into()]);
-            self.executor.run(writer.execute_raw(sweep)).await?;
+        if kinds.is_empty() {
             return Ok(None);
-        };
+        }
+        let writer = self.executor.writer();
+        let claim = claim_statement(writer.get_database_backend(), worker, kinds, now, lease_until);
+        let Some(row) = self.executor.run(writer.query_one_raw(claim)).await? else { return Ok(None) };
         let get_error = |error: sea_orm::DbErr| RepositoryError::Unexpected(Box::new(error));
         let id: i64 = row.try_get("", "id").map_err(get_error)?;
         let count = |column: &str| -> Result<u32, RepositoryError> {
@@ -216,6 +226,25 @@ impl JobStore for SeaOrmJobStore {
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 
+    #[instrument(name = "db.jobs.release_held", skip_all)]
+    async fn release_held(&self, worker: &str) -> Result<u64, RepositoryError> {
+        let update = jobs::Entity::update_many()
+            .col_expr(jobs::Column::Status, Expr::value(JobStatus::Queued.as_str()))
+            .col_expr(jobs::Column::Attempts, Expr::col(jobs::Column::Attempts).sub(1))
+            .col_expr(jobs::Column::LockedUntil, Expr::value(Option::<Timestamp>::None))
+            .col_expr(jobs::Column::LockedBy, Expr::value(Option::<String>::None))
+            .filter(jobs::Column::Status.eq(JobStatus::Running.as_str()))
+            .filter(jobs::Column::LockedBy.eq(worker));
+        Ok(self.executor.run(update.exec(&self.executor.writer())).await?.rows_affected)
+    }
+
+    #[instrument(name = "db.jobs.bury_expired", skip_all)]
+    async fn bury_expired(&self, now: Timestamp) -> Result<u64, RepositoryError> {
+        let writer = self.executor.writer();
+        let bury = Statement::from_sql_and_values(writer.get_database_backend(), BURY, [now.into()]);
+        Ok(self.executor.run(writer.execute_raw(bury)).await?.rows_affected())
+    }
+
     #[instrument(name = "db.jobs.list", skip_all)]
     async fn list(&self, status: Option<JobStatus>, page: Page) -> Result<Vec<Job>, RepositoryError> {
         let query = jobs::Entity::find()
@@ -252,14 +281,6 @@ impl JobStore for SeaOrmJobStore {
         let dead = jobs::Entity::find().filter(jobs::Column::Status.eq(JobStatus::Dead.as_str()));
         let dead = self.executor.run(dead.count(&writer)).await?;
         Ok(QueueStats { ready, oldest_ready_since: oldest.map(|job| job.run_at), dead })
-    }
-}
-
-/// `$n` placeholders as the backend writes them: `?n` on SQLite, which binds each by number.
-fn placeholders(backend: DbBackend, sql: &str) -> String {
-    match backend {
-        DbBackend::Postgres => sql.to_owned(),
-        _ => sql.replace('$', "?"),
     }
 }
 

@@ -19,9 +19,9 @@ use crate::{SeaOrmTodoRepository, SeaOrmUserRepository};
 /// and count them. Other processes learn of them from the database.
 pub type JobsCommitted = Arc<dyn Fn(&[&'static str]) + Send + Sync>;
 
-/// Begins transactions on the writer connection. On SQLite a transaction takes the write
-/// lock at once (`BEGIN IMMEDIATE`), so one that reads before it writes can never be
-/// refused halfway; others wait for the one writer connection in the pool's queue.
+/// Begins transactions on a writer connection. On SQLite a transaction takes the write lock
+/// at once (`BEGIN IMMEDIATE`), so one that reads before it writes can never be refused
+/// halfway; other writers wait for the lock in SQLite's busy handler, up to `acquire_timeout`.
 pub struct SeaOrmUnitOfWork {
     pool: Pool,
     deadline: Duration,

@@ -8,19 +8,18 @@ use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use todo_adapters_db::{DatabaseOptions, Pool, connect, forward_job_notifications, migrate_up};
 use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions, TrustProxyHeaders};
-use tokio::task::JoinHandle;
 
 use crate::metrics;
 use crate::settings::{Environment, Settings};
 use crate::wiring;
-use crate::workers::{JobRuntime, JobWorkers};
+use crate::workers::{AbortOnDrop, JobRuntime, JobWorkers};
 
 pub struct Application {
     port: u16,
     server: Server,
     pool: Pool,
     workers: JobWorkers,
-    notifications: Option<JoinHandle<()>>,
+    notifications: Option<AbortOnDrop>,
     shutdown_timeout: Duration,
 }
 
@@ -43,8 +42,10 @@ impl Application {
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
+        // Signals are handled in `run_until_stopped`, so that the workers stop claiming at once.
         let mut server = HttpServer::new(move || todo_adapters_http::app(state.clone(), options.clone()))
             .listen(listener)?
+            .disable_signals()
             .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
@@ -63,16 +64,25 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C: then the listener closes, in-flight requests get
-    /// the shutdown timeout to finish, running jobs get it too, and the pool is closed.
+    /// Serves until SIGTERM or Ctrl-C (or [`Self::handle`] stops it): then the listener closes
+    /// and the workers claim no more jobs at once; in-flight requests get the shutdown timeout
+    /// to finish, running jobs get it too, and the pool is closed.
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await?;
+        let (server, stop_claiming) = (self.server.handle(), self.workers.stop_claiming());
+        let signals = actix_web::rt::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new connections or jobs; letting those in flight finish");
+            stop_claiming.now();
+            server.stop(true).await;
+        });
+        let served = self.server.await;
+        signals.abort();
         tracing::info!("server stopped; stopping the job workers");
         stop(self.workers, self.notifications, self.pool, self.shutdown_timeout).await;
-        Ok(())
+        served
     }
 }
 
@@ -83,7 +93,7 @@ pub struct Worker {
     operations: Server,
     pool: Pool,
     workers: JobWorkers,
-    notifications: Option<JoinHandle<()>>,
+    notifications: Option<AbortOnDrop>,
     shutdown_timeout: Duration,
 }
 
@@ -127,6 +137,20 @@ impl Worker {
     }
 }
 
+/// SIGTERM or Ctrl-C (SIGINT), whichever comes first; both stop the process gracefully.
+///
+/// # Panics
+/// When the signals cannot be watched (no signal driver in the runtime: a wiring bug).
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).expect("BUG: SIGTERM cannot be watched");
+    let mut interrupt = signal(SignalKind::interrupt()).expect("BUG: SIGINT cannot be watched");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+}
+
 /// What serving and working share: checked settings, the pool, migrations, the wiring.
 async fn prepare(settings: &Settings) -> anyhow::Result<(Pool, wiring::Wired)> {
     settings.check()?;
@@ -139,21 +163,20 @@ async fn prepare(settings: &Settings) -> anyhow::Result<(Pool, wiring::Wired)> {
 }
 
 /// `count` workers, woken on PostgreSQL by other processes' commits as well as this one's.
-fn start_workers(runtime: &JobRuntime, pool: &Pool, count: usize) -> (JobWorkers, Option<JoinHandle<()>>) {
+fn start_workers(runtime: &JobRuntime, pool: &Pool, count: usize) -> (JobWorkers, Option<AbortOnDrop>) {
     let notifications = (count > 0)
         .then(|| {
             let wake = runtime.wake.clone();
             forward_job_notifications(pool, std::sync::Arc::new(move || wake.notify_waiters()))
         })
-        .flatten();
+        .flatten()
+        .map(AbortOnDrop);
     (JobWorkers::start(runtime, count), notifications)
 }
 
-async fn stop(workers: JobWorkers, notifications: Option<JoinHandle<()>>, pool: Pool, grace: Duration) {
+async fn stop(workers: JobWorkers, notifications: Option<AbortOnDrop>, pool: Pool, grace: Duration) {
     workers.stop(grace).await;
-    if let Some(notifications) = notifications {
-        notifications.abort();
-    }
+    drop(notifications);
     tracing::info!("closing the database pool");
     if let Err(error) = pool.close().await {
         tracing::warn!(%error, "closing the database pool failed");

@@ -13,5 +13,5 @@ pub mod telemetry;
 mod wiring;
 mod workers;
 
-pub use application::{Application, Worker, database_options};
+pub use application::{Application, Worker, database_options, shutdown_signal};
 pub use settings::Settings;

@@ -10,7 +10,7 @@ use todo_adapters_auth::SystemClock;
 use todo_adapters_db::{SeaOrmJobStore, connect, migrate_down, migrate_up, migration_status};
 use todo_application::ports::{JobId, JobStatus};
 use todo_application::use_cases::{ListJobs, RetryJob, RetryJobError};
-use todo_bootstrap::{Application, Settings, Worker, database_options, telemetry};
+use todo_bootstrap::{Application, Settings, Worker, database_options, shutdown_signal, telemetry};
 use todo_domain::Page;
 
 /// mimalloc rather than the system allocator: fewer cycles per allocation, and memory
@@ -112,18 +112,8 @@ async fn work(settings: Settings) -> anyhow::Result<()> {
     let host = settings.server.host.clone();
     let worker = Worker::build(settings).await?;
     tracing::info!("job workers running; health and metrics on http://{host}:{}", worker.port());
-    worker.run_until(stop_signal()).await;
+    worker.run_until(shutdown_signal()).await;
     Ok(())
-}
-
-/// SIGTERM or Ctrl-C, whichever comes first.
-async fn stop_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("BUG: SIGTERM cannot be watched");
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
 }
 
 async fn jobs(settings: Settings, action: JobsAction) -> anyhow::Result<()> {

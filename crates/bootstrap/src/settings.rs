@@ -44,7 +44,8 @@ pub struct ServerSettings {
     pub trust_proxy_headers: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Holds the database URL, which may carry a password, so its `Debug` is written by hand.
+#[derive(Clone, Deserialize)]
 pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
@@ -136,6 +137,11 @@ pub enum SettingsError {
     TokenTtl(i64),
     #[error("cors.allowed_origins may not contain \"*\" in production: list the origins")]
     AnyOriginInProduction,
+    #[error(
+        "jobs.lease_seconds ({lease_ms} ms) must exceed what one job may take: mail.timeout_seconds plus \
+         database.query_timeout_ms ({needed_ms} ms); otherwise a slow job would run twice at once"
+    )]
+    LeaseTooShort { lease_ms: u64, needed_ms: u64 },
 }
 
 impl Settings {
@@ -180,6 +186,12 @@ impl Settings {
     pub fn check(&self) -> Result<(), SettingsError> {
         if self.auth.token_ttl_minutes < 1 {
             return Err(SettingsError::TokenTtl(self.auth.token_ttl_minutes));
+        }
+        let lease_ms = self.jobs.lease_seconds.saturating_mul(1000);
+        let needed_ms =
+            self.mail.timeout_seconds.saturating_mul(1000).saturating_add(self.database.query_timeout_ms);
+        if lease_ms <= needed_ms {
+            return Err(SettingsError::LeaseTooShort { lease_ms, needed_ms });
         }
         if self.environment == Environment::Production {
             let secret = self.auth.secret.expose_secret();
@@ -235,13 +247,24 @@ impl Settings {
 }
 
 /// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
+/// Also `?password=secret` as `?password=***`.
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((credentials, host)) = rest.rsplit_once('@') else { return url.to_owned() };
-    match credentials.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
-    }
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let credentials = base.split_once("://").and_then(|(scheme, rest)| {
+        let (credentials, host) = rest.rsplit_once('@')?;
+        let (user, _password) = credentials.split_once(':')?;
+        Some(format!("{scheme}://{user}:***@{host}"))
+    });
+    let base = credentials.unwrap_or_else(|| base.to_owned());
+    let Some(query) = query else { return base };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|parameter| match parameter.split_once('=') {
+            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+            _ => parameter.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", parameters.join("&"))
 }
 
 impl DatabaseSettings {
@@ -251,6 +274,19 @@ impl DatabaseSettings {
 
     pub fn query_timeout(&self) -> Duration {
         Duration::from_millis(self.query_timeout_ms)
+    }
+}
+
+impl fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &redact_password(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
+            .field("query_timeout_ms", &self.query_timeout_ms)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .field("sqlite_in_process_reads", &self.sqlite_in_process_reads)
+            .finish()
     }
 }
 
@@ -337,6 +373,34 @@ mod tests {
         assert!(summary.contains("database=postgres://todo:***@db.internal:5432/todo"), "{summary}");
         assert!(!summary.contains("hunter2") && !summary.contains("very secret"), "{summary}");
         assert_eq!(redact_password("sqlite://todo.db"), "sqlite://todo.db");
+        assert_eq!(
+            redact_password("postgres://db/app?sslmode=require&password=hunter2"),
+            "postgres://db/app?sslmode=require&password=***"
+        );
+        assert_eq!(
+            redact_password("smtps://mailer:p@ss@smtp.example.com:465"),
+            "smtps://mailer:***@smtp.example.com:465"
+        );
+    }
+
+    #[test]
+    fn no_password_of_the_database_or_the_mail_server_appears_in_debug_output() {
+        let mut settings = production_with_secret("a very secret signing key of some length");
+        settings.database.url = "postgres://todo:hunter2@db.internal:5432/todo".into();
+        settings.mail.smtp_url = Some("smtps://mailer:mailpass@smtp.example.com".into());
+        let printed = format!("{settings:?} {}", settings.summary());
+        assert!(!printed.contains("hunter2") && !printed.contains("mailpass"), "{printed}");
+        assert!(printed.contains("mailer:***@smtp.example.com"), "{printed}");
+    }
+
+    #[test]
+    fn a_job_lease_shorter_than_a_job_may_take_is_refused() {
+        let mut settings = Settings::defaults().unwrap();
+        settings.jobs.lease_seconds = 30;
+        settings.mail.timeout_seconds = 30;
+        assert!(matches!(settings.check(), Err(SettingsError::LeaseTooShort { .. })));
+        settings.jobs.lease_seconds = 36;
+        assert!(settings.check().is_ok());
     }
 
     #[test]

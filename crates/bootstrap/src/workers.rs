@@ -28,12 +28,32 @@ pub struct JobRuntime {
     pub poll_interval: Duration,
 }
 
-/// Running workers, and the task that keeps the queue's gauges current.
+/// Running workers, and the task that keeps the queue's gauges current (and buries jobs
+/// whose worker died on their last attempt). Dropped, they stop at once.
 pub struct JobWorkers {
-    stopping: watch::Sender<bool>,
+    stopping: Arc<watch::Sender<bool>>,
     give_back: watch::Sender<bool>,
     workers: JoinSet<()>,
     gauges: JoinHandle<()>,
+}
+
+/// A background task that ends with its owner.
+pub struct AbortOnDrop(pub JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Tells the workers to claim no more jobs, from wherever the stop is decided.
+#[derive(Clone)]
+pub struct StopClaiming(Arc<watch::Sender<bool>>);
+
+impl StopClaiming {
+    pub fn now(&self) {
+        let _ = self.0.send(true);
+    }
 }
 
 impl JobWorkers {
@@ -51,7 +71,11 @@ impl JobWorkers {
         if count > 0 {
             info!(workers = count, "job workers started");
         }
-        Self { stopping, give_back, workers, gauges }
+        Self { stopping: Arc::new(stopping), give_back, workers, gauges }
+    }
+
+    pub fn stop_claiming(&self) -> StopClaiming {
+        StopClaiming(self.stopping.clone())
     }
 
     /// Stops claiming jobs at once; jobs already running get `grace` to finish, then those
@@ -74,6 +98,13 @@ impl JobWorkers {
     }
 }
 
+impl Drop for JobWorkers {
+    fn drop(&mut self) {
+        // The workers are a JoinSet, aborted when dropped; this task is not.
+        self.gauges.abort();
+    }
+}
+
 async fn work(
     name: String,
     runtime: JobRuntime,
@@ -91,7 +122,14 @@ async fn work(
                 continue;
             }
             Ok(None) => {}
-            Err(error) => warn!(%error, worker = %name, "the job queue cannot be read; trying again shortly"),
+            Err(error) => {
+                warn!(%error, worker = %name, "the job queue cannot be used; trying again shortly");
+                // A claim or a record cut off by the deadline may still have been applied:
+                // anything this worker holds now is an orphan, for others to run.
+                if let Err(error) = runtime.process.recover(&name).await {
+                    warn!(%error, worker = %name, "the jobs this worker held cannot be handed back yet");
+                }
+            }
         }
         let woken = runtime.wake.notified();
         tokio::select! {
@@ -105,6 +143,9 @@ async fn work(
 async fn keep_gauges(runtime: JobRuntime) {
     loop {
         let now = runtime.clock.now();
+        if let Err(error) = runtime.store.bury_expired(now).await {
+            warn!(%error, "jobs whose worker died on their last attempt cannot be buried yet");
+        }
         match runtime.store.stats(now).await {
             Ok(stats) => runtime.metrics.queue(stats, now),
             Err(error) => warn!(%error, "the job queue's gauges cannot be read"),

@@ -107,7 +107,13 @@ async fn a_worker_killed_mid_job_leaves_it_to_another_after_the_lease(backend: B
     migrate_up(pool.db()).await.unwrap();
     registered(&pool, 1).await;
     let sink = SmtpSink::start(Mode::Stall).await;
-    let slow_mail = [("APP_JOBS__LEASE_SECONDS", "2"), ("APP_MAIL__TIMEOUT_SECONDS", "120")];
+    // A short lease, so that the test need not wait long for it; the mail time-out and the
+    // query time-out must fit in it, or the worker refuses to start.
+    let slow_mail = [
+        ("APP_JOBS__LEASE_SECONDS", "2"),
+        ("APP_MAIL__TIMEOUT_SECONDS", "1"),
+        ("APP_DATABASE__QUERY_TIMEOUT_MS", "500"),
+    ];
     let mut first = worker(&database, &sink.url(), 1, &slow_mail);
     sink.wait_for_connections(1, PATIENCE).await; // the job is running: the worker is talking to SMTP
     first.start_kill().unwrap(); // SIGKILL: no chance to hand anything back

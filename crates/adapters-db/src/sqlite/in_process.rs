@@ -74,6 +74,9 @@ impl InProcessReads {
                 "no answer from the database within {:?}",
                 self.deadline
             ))))),
+            Err(error) if is_unavailable(&error) => {
+                Some(Err(DbErr::Conn(RuntimeErr::Internal(error.to_string()))))
+            }
             result => Some(result.map_err(|error| DbErr::Query(RuntimeErr::Internal(error.to_string())))),
         }
     }
@@ -114,6 +117,13 @@ fn read<T: FromSqliteRow>(connection: &Connection, statement: &Statement) -> rus
 fn is_busy(error: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
     matches!(error.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked))
+}
+
+/// The file cannot be read for now (I/O error, full disk, cannot open): the same answer,
+/// 503, as the sqlx connections give for these.
+fn is_unavailable(error: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, DiskFull, SystemIoFailure};
+    matches!(error.sqlite_error_code(), Some(SystemIoFailure | DiskFull | CannotOpen))
 }
 
 fn is_interrupted(error: &rusqlite::Error) -> bool {

@@ -34,23 +34,30 @@ struct Envelope<P> {
     fields: P,
 }
 
-/// Reads a stored payload of kind `P`. A version this code does not know, or fields that do
-/// not fit, can never succeed on a retry: that is a permanent error.
+/// Reads a stored payload of kind `P`. A later version than this code knows was written by a
+/// newer release: retryable, for a worker of that release to take. An earlier one, or fields
+/// that do not fit, can never succeed: permanent.
 ///
 /// # Errors
-/// [`JobError::Permanent`] naming the problem.
+/// [`JobError`] naming the problem.
 pub fn decode<P: JobPayload>(payload: &str) -> Result<P, JobError> {
+    #[derive(Deserialize)]
+    struct Version {
+        v: u32,
+    }
+    let version = serde_json::from_str::<Version>(payload)
+        .map_err(|error| JobError::Permanent(format!("a {} payload without a version: {error}", P::KIND)))?;
+    let wrong =
+        format!("a {} payload of version {}; this worker reads version {}", P::KIND, version.v, P::VERSION);
+    if version.v > P::VERSION {
+        return Err(JobError::Retryable(wrong));
+    }
+    if version.v < P::VERSION {
+        return Err(JobError::Permanent(wrong));
+    }
     let envelope: Envelope<P> = serde_json::from_str(payload).map_err(|error| {
         JobError::Permanent(format!("a {} payload that does not decode: {error}", P::KIND))
     })?;
-    if envelope.v != P::VERSION {
-        return Err(JobError::Permanent(format!(
-            "a {} payload of version {}; this worker reads version {}",
-            P::KIND,
-            envelope.v,
-            P::VERSION
-        )));
-    }
     Ok(envelope.fields)
 }
 
@@ -63,7 +70,8 @@ pub struct WelcomeEmail {
 impl JobPayload for WelcomeEmail {
     const KIND: &'static str = "welcome_email";
     const VERSION: u32 = 1;
-    /// With the default backoff, about an hour and a half of retries.
+    /// With the default backoff (2 s doubling, at most 15 minutes, with jitter), 24 to 47
+    /// minutes of retries.
     const MAX_ATTEMPTS: u32 = 12;
 }
 
@@ -86,9 +94,10 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_version_or_shape_is_a_permanent_error() {
-        for payload in [r#"{"v":2,"user_id":7}"#, r#"{"v":1}"#, "not json", r#"{"user_id":7}"#] {
+    fn an_earlier_version_or_a_wrong_shape_is_permanent_and_a_later_version_waits_for_a_newer_worker() {
+        for payload in [r#"{"v":0,"user_id":7}"#, r#"{"v":1}"#, "not json", r#"{"user_id":7}"#] {
             assert!(matches!(decode::<WelcomeEmail>(payload), Err(JobError::Permanent(_))), "{payload}");
         }
+        assert!(matches!(decode::<WelcomeEmail>(r#"{"v":2,"user_id":7}"#), Err(JobError::Retryable(_))));
     }
 }

@@ -115,9 +115,9 @@ pub trait JobQueue: Send + Sync {
     async fn enqueue(&self, job: NewJob) -> Result<JobId, RepositoryError>;
 }
 
-/// The queue as workers and operators use it. A claim takes the job that has been ready the
-/// longest and leases it to one worker; no two workers hold the same job at once, and a job
-/// whose lease expired (its worker died) can be claimed again.
+/// The queue as workers and operators use it. A claim takes the job, of the kinds the worker
+/// knows, that has been ready the longest and leases it to one worker; no two workers hold the
+/// same job at once, and a job whose lease expired (its worker died) can be claimed again.
 ///
 /// # Errors
 /// Every method may return [`RepositoryError::Unavailable`] or [`RepositoryError::Unexpected`].
@@ -130,6 +130,7 @@ pub trait JobStore: Send + Sync {
     async fn claim(
         &self,
         worker: &str,
+        kinds: &[&'static str],
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Option<ClaimedJob>, RepositoryError>;
@@ -143,8 +144,14 @@ pub trait JobStore: Send + Sync {
         retry_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<(), RepositoryError>;
-    /// Hands a claimed job back unfinished (the worker is stopping): ready again at once.
+    /// Hands a claimed job back unfinished (the worker is stopping): ready again at once, the
+    /// attempt not counted.
     async fn release(&self, id: JobId, worker: &str) -> Result<(), RepositoryError>;
+    /// Hands back every job `worker` still holds, returning how many: after a claim or a
+    /// record that failed, whose statement may have been applied all the same.
+    async fn release_held(&self, worker: &str) -> Result<u64, RepositoryError>;
+    /// Marks dead the jobs whose worker died during their last attempt; returns how many.
+    async fn bury_expired(&self, now: Timestamp) -> Result<u64, RepositoryError>;
     /// Jobs by id, newest first, optionally of one status.
     async fn list(&self, status: Option<JobStatus>, page: Page) -> Result<Vec<Job>, RepositoryError>;
     /// Queues a failed or dead job again, to run now with its attempts counted from zero.

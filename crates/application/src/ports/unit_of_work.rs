@@ -24,8 +24,9 @@ pub trait UnitOfWork: Send + Sync {
 ///
 /// # Errors
 /// The repositories keep their own error contracts. `commit` returns
-/// [`RepositoryError::Unavailable`] or [`RepositoryError::Unexpected`] when the
-/// database refuses to commit, in which case nothing was written.
+/// [`RepositoryError::Unexpected`] when the database refuses to commit (nothing was written),
+/// and [`RepositoryError::Unavailable`] when it did not answer in time: then the outcome is
+/// unknown, as with any request whose answer is lost, and a retry must expect either.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Transaction: Send + Sync {

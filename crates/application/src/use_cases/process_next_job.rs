@@ -69,7 +69,8 @@ impl ProcessNextJob {
     ) -> Result<Option<ProcessedJob>, RepositoryError> {
         let now = self.clock.now();
         let lease_until = now + TimeDelta::from_std(self.lease).unwrap_or(TimeDelta::MAX);
-        let Some(job) = self.store.claim(worker, now, lease_until).await? else { return Ok(None) };
+        let kinds = self.handlers.kinds();
+        let Some(job) = self.store.claim(worker, &kinds, now, lease_until).await? else { return Ok(None) };
         let span = info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
         let finished = match select(pin!(self.run(&job).instrument(span.clone())), pin!(stop)).await {
             Either::Left((result, _)) => Some(result),
@@ -79,11 +80,23 @@ impl ProcessNextJob {
             Some(result) => self.record(&job, worker, result).instrument(span).await?,
             None => {
                 warn!(parent: &span, "stopping: the job is handed back unfinished");
-                self.store.release(job.id, worker).await?;
-                JobOutcome::Released
+                match self.store.release(job.id, worker).await {
+                    Ok(()) => JobOutcome::Released,
+                    Err(RepositoryError::NotFound) => JobOutcome::LostLease,
+                    Err(error) => return Err(error),
+                }
             }
         };
         Ok(Some(ProcessedJob { id: job.id, kind: job.kind, attempt: job.attempt, outcome }))
+    }
+
+    /// Hands back whatever `worker` still holds: call it after [`Self::execute`] failed, since a
+    /// claim or a record cut off by its deadline may have been applied all the same.
+    ///
+    /// # Errors
+    /// The store's.
+    pub async fn recover(&self, worker: &str) -> Result<u64, RepositoryError> {
+        self.store.release_held(worker).await
     }
 
     async fn run(&self, job: &ClaimedJob) -> Result<(), JobError> {
@@ -152,9 +165,9 @@ mod tests {
         let lease_until = now() + TimeDelta::seconds(60);
         store
             .expect_claim()
-            .with(eq("w1"), eq(now()), eq(lease_until))
+            .with(eq("w1"), always(), eq(now()), eq(lease_until))
             .times(1)
-            .returning(move |_, _, _| Ok(job.clone()));
+            .returning(move |_, _, _, _| Ok(job.clone()));
         store
     }
 
@@ -178,6 +191,27 @@ mod tests {
 
     fn outcome(processed: Result<Option<ProcessedJob>, RepositoryError>) -> JobOutcome {
         processed.unwrap().expect("a job was processed").outcome
+    }
+
+    #[tokio::test]
+    async fn a_worker_claims_only_the_kinds_it_has_handlers_for() {
+        let mut store = MockJobStore::new();
+        store
+            .expect_claim()
+            .withf(|_, kinds, _, _| kinds == ["welcome_email"])
+            .times(1)
+            .returning(|_, _, _, _| Ok(None));
+        let handlers = JobHandlers::default().with::<WelcomeEmail>(Arc::new(MockJobHandler::new()));
+        assert_eq!(process(store, handlers).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn recovering_hands_back_what_the_worker_still_holds() {
+        let mut store = MockJobStore::new();
+        store.expect_release_held().with(eq("w1")).times(1).returning(|_| Ok(1));
+        let process =
+            ProcessNextJob::new(Arc::new(store), JobHandlers::default(), Arc::new(clock()), RETRY, LEASE);
+        assert_eq!(process.recover("w1").await.unwrap(), 1);
     }
 
     #[tokio::test]
@@ -263,7 +297,7 @@ mod tests {
     #[tokio::test]
     async fn a_store_that_fails_is_an_error() {
         let mut store = MockJobStore::new();
-        store.expect_claim().returning(|_, _, _| Err(unavailable()));
+        store.expect_claim().returning(|_, _, _, _| Err(unavailable()));
         assert!(matches!(process(store, JobHandlers::default()).await, Err(RepositoryError::Unavailable(_))));
         let mut store = store_claiming(Some(claimed(1, 3)));
         store.expect_succeed().returning(|_, _, _| Err(unavailable()));
