@@ -11,6 +11,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_todos;
 mod m20261202_000003_create_jobs;
+mod m20261202_000004_create_sessions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_users::Migration),
             Box::new(m20261121_000002_create_todos::Migration),
             Box::new(m20261202_000003_create_jobs::Migration),
+            Box::new(m20261202_000004_create_sessions::Migration),
         ]
     }
 }

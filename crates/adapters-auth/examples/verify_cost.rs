@@ -7,15 +7,20 @@ use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
 use todo_adapters_auth::{JwtSettings, JwtTokenService};
-use todo_application::ports::TokenService;
-use todo_domain::UserId;
+use todo_application::ports::{AccessClaims, TokenService};
+use todo_domain::{Scopes, SessionId, UserId};
 
 const ROUNDS: u32 = 200_000;
 
 fn main() {
     let secret = "a benchmark secret that is at least thirty-two bytes long";
     let tokens = JwtTokenService::new(JwtSettings { secret: secret.into(), ttl: TimeDelta::minutes(30) });
-    let token = tokens.issue(UserId::new(42).expect("valid"), Utc::now()).expect("a token");
+    let claims = AccessClaims {
+        user: UserId::new(42).expect("valid"),
+        session: SessionId::parse("0123456789abcdef0123456789abcdef").expect("valid"),
+        scopes: Scopes::allowed_for(false),
+    };
+    let token = tokens.issue(&claims, Utc::now()).expect("a token");
     for _ in 0..3 {
         let started = Instant::now();
         for _ in 0..ROUNDS {

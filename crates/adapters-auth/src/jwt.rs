@@ -2,8 +2,8 @@ use chrono::TimeDelta;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use todo_application::ports::{AccessToken, TokenError, TokenService};
-use todo_domain::{Timestamp, UserId};
+use todo_application::ports::{AccessClaims, AccessToken, TokenError, TokenService};
+use todo_domain::{Scopes, SessionId, Timestamp, UserId};
 
 /// What the token service needs: the HS256 signing secret and the token lifetime.
 pub struct JwtSettings {
@@ -11,14 +11,18 @@ pub struct JwtSettings {
     pub ttl: TimeDelta,
 }
 
-/// The claims of our tokens. `exp` and `iat` are required: a token that never
-/// expires is refused, not trusted forever.
+/// The claims of our tokens. `exp` and `sid` are required: a token that never expires is
+/// refused, not trusted forever, and so is one without a session, which could not be revoked.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
     /// The user id, as a string as RFC 7519 wants.
     sub: String,
     exp: i64,
     iat: i64,
+    /// The session id.
+    sid: String,
+    /// The scopes, space-separated (RFC 8693, section 4.2).
+    scope: String,
 }
 
 /// [`TokenService`] with HS256 JSON Web Tokens.
@@ -48,23 +52,33 @@ impl JwtTokenService {
 }
 
 impl TokenService for JwtTokenService {
-    fn issue(&self, user: UserId, issued_at: Timestamp) -> Result<AccessToken, TokenError> {
+    fn issue(&self, access: &AccessClaims, issued_at: Timestamp) -> Result<AccessToken, TokenError> {
         let claims = Claims {
-            sub: user.to_string(),
+            sub: access.user.to_string(),
             iat: issued_at.timestamp(),
             exp: (issued_at + self.ttl).timestamp(),
+            sid: access.session.to_string(),
+            scope: access.scopes.to_string(),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|error| TokenError::Issue(Box::new(error)))?;
         Ok(AccessToken::new(token))
     }
 
-    fn verify(&self, token: &str) -> Result<UserId, TokenError> {
+    fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
         let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| TokenError::Invalid)?
             .claims;
         let id = claims.sub.parse::<i64>().map_err(|_| TokenError::Invalid)?;
-        UserId::new(id).map_err(|_| TokenError::Invalid)
+        Ok(AccessClaims {
+            user: UserId::new(id).map_err(|_| TokenError::Invalid)?,
+            session: SessionId::parse(claims.sid).map_err(|_| TokenError::Invalid)?,
+            scopes: Scopes::parse(&claims.scope).map_err(|_| TokenError::Invalid)?,
+        })
+    }
+
+    fn lifetime(&self) -> TimeDelta {
+        self.ttl
     }
 }
 
@@ -87,26 +101,51 @@ mod tests {
         encode(&Header::new(algorithm), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
     }
 
+    const SID: &str = "0123456789abcdef0123456789abcdef";
+
     fn valid_claims() -> serde_json::Value {
         let now = Utc::now().timestamp();
-        json!({ "sub": "42", "iat": now, "exp": now + 600 })
+        json!({ "sub": "42", "iat": now, "exp": now + 600, "sid": SID, "scope": "todos:read todos:write" })
+    }
+
+    fn claims_with(key: &str, value: serde_json::Value) -> serde_json::Value {
+        let mut claims = valid_claims();
+        claims[key] = value;
+        claims
+    }
+
+    fn claims_without(key: &str) -> serde_json::Value {
+        let mut claims = valid_claims();
+        claims.as_object_mut().unwrap().remove(key);
+        claims
+    }
+
+    fn access() -> AccessClaims {
+        AccessClaims {
+            user: UserId::new(42).unwrap(),
+            session: SessionId::parse(SID).unwrap(),
+            scopes: Scopes::parse("todos:read").unwrap(),
+        }
     }
 
     #[test]
-    fn a_token_it_issued_verifies_as_its_user() {
+    fn a_token_it_issued_verifies_as_its_user_session_and_scopes() {
         let service = service();
-        let token = service.issue(UserId::new(42).unwrap(), Utc::now()).unwrap();
-        assert_eq!(service.verify(token.expose()).unwrap(), UserId::new(42).unwrap());
+        let token = service.issue(&access(), Utc::now()).unwrap();
+        assert_eq!(service.verify(token.expose()).unwrap(), access());
+        assert_eq!(service.lifetime(), TimeDelta::minutes(30));
     }
 
     #[test]
-    fn an_issued_token_carries_sub_iat_and_an_exp_ttl_later() {
+    fn an_issued_token_carries_sub_iat_sid_scope_and_an_exp_ttl_later() {
         let issued_at = Utc::now();
-        let token = service().issue(UserId::new(7).unwrap(), issued_at).unwrap();
+        let token = service().issue(&access(), issued_at).unwrap();
         let payload = token.expose().split('.').nth(1).unwrap();
         let claims: serde_json::Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-        assert_eq!(claims["sub"], "7");
+        assert_eq!(claims["sub"], "42");
+        assert_eq!(claims["sid"], SID);
+        assert_eq!(claims["scope"], "todos:read");
         assert_eq!(claims["iat"], issued_at.timestamp());
         assert_eq!(claims["exp"], issued_at.timestamp() + 30 * 60);
     }
@@ -122,8 +161,7 @@ mod tests {
         let mut valid_token = sign(Algorithm::HS256, &valid_claims(), SECRET);
         let tampered = {
             let mut parts: Vec<String> = valid_token.split('.').map(str::to_owned).collect();
-            parts[1] = URL_SAFE_NO_PAD
-                .encode(json!({ "sub": "1", "iat": now, "exp": now + 600 }).to_string().as_bytes());
+            parts[1] = URL_SAFE_NO_PAD.encode(claims_with("sub", json!("1")).to_string().as_bytes());
             parts.join(".")
         };
         let alg_none = format!(
@@ -132,22 +170,18 @@ mod tests {
             URL_SAFE_NO_PAD.encode(valid_claims().to_string().as_bytes())
         );
         valid_token.push('x');
+        let signed = |claims: serde_json::Value| sign(Algorithm::HS256, &claims, SECRET);
         let cases = [
-            (
-                "expired",
-                sign(Algorithm::HS256, &json!({ "sub": "42", "iat": now - 600, "exp": now - 1 }), SECRET),
-            ),
-            ("no exp", sign(Algorithm::HS256, &json!({ "sub": "42", "iat": now }), SECRET)),
-            ("no sub", sign(Algorithm::HS256, &json!({ "iat": now, "exp": now + 600 }), SECRET)),
-            ("no iat", sign(Algorithm::HS256, &json!({ "sub": "42", "exp": now + 600 }), SECRET)),
-            (
-                "sub not an id",
-                sign(Algorithm::HS256, &json!({ "sub": "ada", "iat": now, "exp": now + 600 }), SECRET),
-            ),
-            (
-                "sub zero",
-                sign(Algorithm::HS256, &json!({ "sub": "0", "iat": now, "exp": now + 600 }), SECRET),
-            ),
+            ("expired", signed(claims_with("exp", json!(now - 1)))),
+            ("no exp", signed(claims_without("exp"))),
+            ("no sub", signed(claims_without("sub"))),
+            ("no iat", signed(claims_without("iat"))),
+            ("no session", signed(claims_without("sid"))),
+            ("no scope", signed(claims_without("scope"))),
+            ("session not an id", signed(claims_with("sid", json!("1")))),
+            ("unknown scope", signed(claims_with("scope", json!("todos:read root")))),
+            ("sub not an id", signed(claims_with("sub", json!("ada")))),
+            ("sub zero", signed(claims_with("sub", json!("0")))),
             (
                 "other key",
                 sign(Algorithm::HS256, &valid_claims(), "another secret of thirty-two bytes or more"),

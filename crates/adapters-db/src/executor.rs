@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseExecutor, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
-    PrimaryKeyTrait, QuerySelect, QueryTrait, Select,
+    PrimaryKeyTrait, QuerySelect, QueryTrait, Select, SelectTwo,
 };
 use todo_application::ports::RepositoryError;
 
@@ -91,6 +91,36 @@ impl Executor {
             return rows.map_err(to_repository_error);
         }
         self.run(select.all(pool.reader())).await
+    }
+
+    /// The first pair of rows that `select` (an inner join) finds, if any: one round trip
+    /// for two entities.
+    pub(crate) async fn one_pair<E, F>(
+        &self,
+        select: SelectTwo<E, F>,
+    ) -> Result<Option<(E::Model, F::Model)>, RepositoryError>
+    where
+        E: EntityTrait,
+        F: EntityTrait,
+        (E::Model, F::Model): FromSqliteRow,
+        E::Model: Send + Sync,
+        F::Model: Send + Sync,
+    {
+        let select = select.limit(1);
+        let pool = match &self.target {
+            Target::Pool(pool) => pool,
+            Target::Transaction(transaction) => {
+                let found = self.run(select.one(transaction.as_ref())).await?;
+                return Ok(found.and_then(|(a, b)| b.map(|b| (a, b))));
+            }
+        };
+        if let Some(in_process) = pool.in_process()
+            && let Some(rows) = in_process.query::<(E::Model, F::Model)>(&select.build(DbBackend::Sqlite))
+        {
+            return rows.map(|rows| rows.into_iter().next()).map_err(to_repository_error);
+        }
+        let found = self.run(select.one(pool.reader())).await?;
+        Ok(found.and_then(|(a, b)| b.map(|b| (a, b))))
     }
 
     /// The first row that `select` finds, if any.

@@ -14,6 +14,7 @@ mod executor;
 mod health;
 mod job_store;
 mod job_wakeups;
+mod session_repository;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +27,7 @@ pub use health::SeaOrmHealthCheck;
 pub use job_store::{JOBS_CHANNEL, SeaOrmJobStore};
 pub use job_wakeups::forward_job_notifications;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+pub use session_repository::{SeaOrmPrincipalStore, SeaOrmSessionRepository};
 pub use todo_repository::SeaOrmTodoRepository;
 pub use unit_of_work::{JobsCommitted, SeaOrmUnitOfWork};
 pub use user_repository::SeaOrmUserRepository;

@@ -6,14 +6,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use todo_application::ports::{
-    JobId, JobQueue, NewJob, RepositoryError, TodoRepository, Transaction, UnitOfWork, UserRepository,
+    JobId, JobQueue, NewJob, RepositoryError, SessionRepository, TodoRepository, Transaction, UnitOfWork,
+    UserRepository,
 };
 use tracing::instrument;
 
 use crate::connection::Pool;
 use crate::executor::Executor;
 use crate::job_store::SeaOrmJobQueue;
-use crate::{SeaOrmTodoRepository, SeaOrmUserRepository};
+use crate::{SeaOrmSessionRepository, SeaOrmTodoRepository, SeaOrmUserRepository};
 
 /// Told, after a commit, the kinds of the jobs it enqueued: to wake this process's workers
 /// and count them. Other processes learn of them from the database.
@@ -57,6 +58,7 @@ impl UnitOfWork for SeaOrmUnitOfWork {
         Ok(Box::new(SeaOrmTransaction {
             users: SeaOrmUserRepository::within(within.clone()),
             todos: SeaOrmTodoRepository::within(within.clone()),
+            sessions: SeaOrmSessionRepository::within(within.clone()),
             jobs: EnqueuedJobs { queue: SeaOrmJobQueue::within(within), kinds: Mutex::default() },
             transaction,
             executor,
@@ -69,6 +71,7 @@ impl UnitOfWork for SeaOrmUnitOfWork {
 struct SeaOrmTransaction {
     users: SeaOrmUserRepository,
     todos: SeaOrmTodoRepository,
+    sessions: SeaOrmSessionRepository,
     jobs: EnqueuedJobs,
     transaction: Arc<DatabaseTransaction>,
     /// For the deadline of the commit.
@@ -102,16 +105,20 @@ impl Transaction for SeaOrmTransaction {
         &self.todos
     }
 
+    fn sessions(&self) -> &dyn SessionRepository {
+        &self.sessions
+    }
+
     fn jobs(&self) -> &dyn JobQueue {
         &self.jobs
     }
 
     #[instrument(name = "db.commit", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
-        let Self { users, todos, jobs, transaction, executor, jobs_committed } = *self;
+        let Self { users, todos, sessions, jobs, transaction, executor, jobs_committed } = *self;
         let kinds = jobs.kinds.into_inner().unwrap_or_else(PoisonError::into_inner);
         // The repositories hold the only other handles on the transaction.
-        drop((users, todos, jobs.queue));
+        drop((users, todos, sessions, jobs.queue));
         let transaction = Arc::into_inner(transaction)
             .ok_or_else(|| RepositoryError::Unexpected("BUG: the transaction is still shared".into()))?;
         executor.run(transaction.commit()).await?;

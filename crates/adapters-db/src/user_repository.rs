@@ -74,7 +74,7 @@ impl UserRepository for SeaOrmUserRepository {
 }
 
 /// A row back into a domain user, through the value objects' constructors.
-fn to_user(row: users::Model) -> Result<User, RepositoryError> {
+pub(crate) fn to_user(row: users::Model) -> Result<User, RepositoryError> {
     let id = row.id;
     Ok(User {
         id: UserId::new(id).map_err(|e| corrupt_row("users", id, e))?,

@@ -175,7 +175,7 @@ on_each_backend! {
     async fn migrations_go_down_and_up_again(pool) {
         let db = pool.db();
         assert!(migration_status(db).await.unwrap().iter().all(|(_, applied)| *applied));
-        migrate_down(db, 3).await.unwrap();
+        migrate_down(db, 4).await.unwrap();
         assert!(migration_status(db).await.unwrap().iter().all(|(_, applied)| !*applied));
         migrate_up(db).await.unwrap();
         let owner = user(&pool, "ada").await;

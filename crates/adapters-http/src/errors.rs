@@ -12,8 +12,10 @@ use actix_web::{HttpResponse, ResponseError};
 use todo_application::ports::{HashError, RepositoryError, RetryAfter, TokenError};
 use todo_application::use_cases::{
     AuthenticateError, CheckReadinessError, CreateTodoError, DeleteTodoError, GetTodoError, ListTodosError,
-    LogInError, RegisterUserError, ReplaceTodoError, UpdateTodoError,
+    LogInError, RefreshSessionError, RegisterUserError, ReplaceTodoError, RevokeSessionError,
+    UpdateTodoError,
 };
+use todo_domain::Scope;
 
 use crate::validation::{ValidationErrors, Violation};
 
@@ -33,6 +35,12 @@ pub enum ApiError {
     /// 401 at log-in; the same answer for an unknown user and a wrong password.
     #[error("incorrect username or password")]
     IncorrectLogin,
+    /// 401: a refresh token that is unknown, expired, spent or of a closed session.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// 403: the token does not carry the scope the operation needs.
+    #[error("not enough permissions")]
+    MissingScope(Scope),
     /// 400 with a fixed message.
     #[error("{0}")]
     BadRequest(&'static str),
@@ -54,12 +62,17 @@ pub enum ApiError {
 }
 
 pub const TODO_NOT_FOUND: &str = "Todo not found";
+pub const SESSION_NOT_FOUND: &str = "Session not found";
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::NotAuthenticated | Self::InvalidToken | Self::IncorrectLogin => StatusCode::UNAUTHORIZED,
+            Self::NotAuthenticated
+            | Self::InvalidToken
+            | Self::IncorrectLogin
+            | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
+            Self::MissingScope(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -78,6 +91,13 @@ impl ResponseError for ApiError {
             Self::NotAuthenticated => "Not authenticated".to_owned(),
             Self::InvalidToken => "Could not validate credentials".to_owned(),
             Self::IncorrectLogin => "Incorrect username or password".to_owned(),
+            Self::InvalidRefreshToken => "Invalid refresh token".to_owned(),
+            Self::MissingScope(scope) => {
+                // RFC 6750, section 3.1: which scope would have been enough.
+                let challenge = format!("Bearer scope=\"{}\"", scope.as_str());
+                response.insert_header((WWW_AUTHENTICATE, challenge));
+                "Not enough permissions".to_owned()
+            }
             Self::BadRequest(message) | Self::NotFound(message) => (*message).to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes")
@@ -189,6 +209,7 @@ impl From<LogInError> for ApiError {
         match error {
             LogInError::InvalidCredentials => Self::IncorrectLogin,
             LogInError::Inactive => Self::BadRequest("Inactive user"),
+            LogInError::InvalidScope => Self::BadRequest("Invalid scope"),
             LogInError::TooManyAttempts(RetryAfter(retry_after)) => Self::TooManyRequests {
                 detail: "Too many failed login attempts; try again later",
                 retry_after,
@@ -203,9 +224,29 @@ impl From<LogInError> for ApiError {
 impl From<AuthenticateError> for ApiError {
     fn from(error: AuthenticateError) -> Self {
         match error {
-            AuthenticateError::InvalidToken | AuthenticateError::UnknownUser => Self::InvalidToken,
+            AuthenticateError::InvalidToken | AuthenticateError::Revoked => Self::InvalidToken,
             AuthenticateError::Inactive => Self::BadRequest("Inactive user"),
             AuthenticateError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<RefreshSessionError> for ApiError {
+    fn from(error: RefreshSessionError) -> Self {
+        match error {
+            RefreshSessionError::InvalidToken | RefreshSessionError::Reused => Self::InvalidRefreshToken,
+            RefreshSessionError::Inactive => Self::BadRequest("Inactive user"),
+            RefreshSessionError::Token(error) => error.into(),
+            RefreshSessionError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<RevokeSessionError> for ApiError {
+    fn from(error: RevokeSessionError) -> Self {
+        match error {
+            RevokeSessionError::NotFound => Self::NotFound(SESSION_NOT_FOUND),
+            RevokeSessionError::Repository(error) => error.into(),
         }
     }
 }

@@ -21,7 +21,8 @@ use crate::validation::{LocItem, Violation};
     ),
     paths(
         health::root, health::liveness, health::readiness, crate::metrics::render,
-        auth::register, auth::token, users::me,
+        auth::register, auth::token, auth::log_out, users::me, users::list_sessions, users::revoke_session,
+        users::revoke_all_sessions,
         todos::create_todo, todos::list_todos, todos::get_todo, todos::update_todo, todos::replace_todo,
         todos::delete_todo,
     ),
@@ -47,7 +48,12 @@ struct OAuth2PasswordBearer;
 
 impl Modify for OAuth2PasswordBearer {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let flow = Flow::Password(Password::new("/auth/token", Scopes::new()));
+        let scopes = Scopes::from_iter([
+            ("todos:read", "Read your todos"),
+            ("todos:write", "Create, change and delete your todos"),
+            ("admin", "Administer users and jobs (superusers only)"),
+        ]);
+        let flow = Flow::Password(Password::with_refresh_url("/auth/token", scopes, "/auth/token"));
         openapi
             .components
             .get_or_insert_with(Default::default)

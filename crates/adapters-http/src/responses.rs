@@ -33,6 +33,16 @@ pub enum AuthenticationFailed {
     Unauthorized(ErrorResponse),
 }
 
+/// The token lacks the scope the operation needs; the header names it (RFC 6750, 3.1).
+#[derive(IntoResponses)]
+#[response(
+    status = 403,
+    headers(("WWW-Authenticate" = String, description = "`Bearer scope=\"<the scope needed>\"`")),
+    example = json!({ "detail": "Not enough permissions" })
+)]
+#[allow(dead_code)]
+pub struct Forbidden(ErrorResponse);
+
 /// The todo does not exist, or belongs to someone else.
 #[derive(IntoResponses)]
 #[response(status = 404, example = json!({ "detail": "Todo not found" }))]

@@ -88,6 +88,9 @@ pub struct AuthSettings {
     #[serde(deserialize_with = "secret")]
     pub secret: SecretString,
     pub token_ttl_minutes: i64,
+    /// A spent refresh token presented again within this many seconds is a client's race;
+    /// later, a theft that revokes the session.
+    pub refresh_reuse_grace_seconds: i64,
     pub max_concurrent_hashes: usize,
 }
 
@@ -317,6 +320,7 @@ impl fmt::Debug for AuthSettings {
         f.debug_struct("AuthSettings")
             .field("secret", &"[REDACTED]")
             .field("token_ttl_minutes", &self.token_ttl_minutes)
+            .field("refresh_reuse_grace_seconds", &self.refresh_reuse_grace_seconds)
             .field("max_concurrent_hashes", &self.max_concurrent_hashes)
             .finish()
     }

@@ -10,21 +10,22 @@ use anyhow::Context;
 use chrono::TimeDelta;
 use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
-    SystemClock,
+    RandomSecrets, SystemClock,
 };
 use todo_adapters_db::{
-    Pool, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
+    Pool, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmPrincipalStore, SeaOrmSessionRepository,
+    SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
 use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
 use todo_application::jobs::{JobHandlers, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
-    Clock, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher, RateLimiter, TodoRepository,
-    TokenService, UnitOfWork, UserRepository,
+    Clock, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher, PrincipalStore, RateLimiter,
+    Secrets, SessionRepository, TodoRepository, TokenService, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
-    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListTodos, LogIn, ProcessNextJob,
-    RegisterUser, ReplaceTodo, SendWelcomeEmail, UpdateTodo,
+    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListSessions, ListTodos, LogIn, LogOut,
+    ProcessNextJob, RefreshSession, RegisterUser, ReplaceTodo, RevokeSession, SendWelcomeEmail, UpdateTodo,
 };
 use tokio::sync::Notify;
 
@@ -57,6 +58,9 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
             committed.0.notify_waiters();
         })));
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
+    let sessions: Arc<dyn SessionRepository> = Arc::new(SeaOrmSessionRepository::new(pool, deadline));
+    let principals: Arc<dyn PrincipalStore> = Arc::new(SeaOrmPrincipalStore::new(pool, deadline));
+    let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
             .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
@@ -75,13 +79,31 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let http = AppState {
         register_user: RegisterUser::new(
             users.clone(),
-            unit_of_work,
+            unit_of_work.clone(),
             hasher.clone(),
             clock.clone(),
             limiter.clone(),
         ),
-        log_in: LogIn::new(users.clone(), hasher, tokens.clone(), clock.clone(), limiter),
-        authenticate: Authenticate::new(users, tokens),
+        log_in: LogIn::new(
+            users.clone(),
+            hasher,
+            unit_of_work.clone(),
+            secrets.clone(),
+            tokens.clone(),
+            clock.clone(),
+            limiter,
+        ),
+        refresh_session: RefreshSession::new(
+            unit_of_work,
+            secrets,
+            tokens.clone(),
+            clock.clone(),
+            TimeDelta::seconds(settings.auth.refresh_reuse_grace_seconds),
+        ),
+        log_out: LogOut::new(sessions.clone(), clock.clone()),
+        list_sessions: ListSessions::new(sessions.clone(), clock.clone()),
+        revoke_session: RevokeSession::new(sessions, clock.clone()),
+        authenticate: Authenticate::new(principals, tokens, clock.clone()),
         check_readiness: readiness(pool),
         create_todo: CreateTodo::new(todos.clone(), clock.clone()),
         list_todos: ListTodos::new(todos.clone()),

@@ -11,6 +11,8 @@ mod email;
 mod id;
 mod page;
 mod password;
+mod scope;
+mod session;
 mod title;
 mod todo;
 mod user;
@@ -21,6 +23,11 @@ pub use email::{EMAIL_MAX_CHARS, EmailAddress, EmailError};
 pub use id::{IdError, TodoId, UserId};
 pub use page::{LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, Page, PageError};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError, PasswordHash};
+pub use scope::{Scope, ScopeError, Scopes};
+pub use session::{
+    REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME, SESSION_LIFETIME, Session, SessionId, SessionIdError,
+    USER_AGENT_MAX_CHARS,
+};
 pub use title::{TITLE_MAX_CHARS, TITLE_MIN_CHARS, TitleError, TodoTitle};
 pub use todo::{NewTodo, Todo, TodoChanges, TodoFilter, TodoReplacement};
 pub use user::{NewUser, User};

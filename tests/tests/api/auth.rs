@@ -41,7 +41,12 @@ on_each_backend! {
         let body = response.json();
         assert_eq!(body["token_type"], "bearer");
         assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3);
-        assert_eq!(body.as_object().unwrap().len(), 2);
+        // The tutorial's two fields, and RFC 6749's others beside them.
+        assert_eq!(body["expires_in"], 30 * 60);
+        assert_eq!(body["scope"], "todos:read todos:write");
+        assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
+        assert_eq!(body.as_object().unwrap().len(), 5);
+        assert_eq!(response.header("cache-control"), Some("no-store"));
     }
 
     async fn log_in_accepts_the_optional_oauth2_fields(backend) {
@@ -103,7 +108,7 @@ on_each_backend! {
         let error = &response.json()["detail"][0];
         assert_eq!(error["type"], "string_pattern_mismatch");
         assert_eq!(error["loc"], json!(["body", "grant_type"]));
-        assert_eq!(error["ctx"]["pattern"], "^(password)?$");
+        assert_eq!(error["ctx"]["pattern"], "^(password|refresh_token)?$");
     }
 
     async fn log_in_takes_an_empty_grant_type_as_absent_as_the_document_says(backend) {
@@ -112,7 +117,7 @@ on_each_backend! {
         let response = app.log_in(&[("grant_type", ""), ("username", "ada"), ("password", PASSWORD)]).await;
         assert_eq!(response.status, 200, "{}", response.text());
         let document = app.get("/openapi.json", None).await.json();
-        let grant_type = &document["components"]["schemas"]["TokenForm"]["properties"]["grant_type"];
+        let grant_type = &document["components"]["schemas"]["PasswordGrant"]["properties"]["grant_type"];
         assert_eq!(grant_type["pattern"], "^(password)?$", "{grant_type}");
     }
 

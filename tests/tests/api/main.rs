@@ -11,6 +11,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod rate_limits;
+mod sessions;
 mod sqlite_lock;
 mod startup;
 mod todos;

@@ -38,6 +38,8 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
     operations.sort();
     let expected = [
         "delete /todos/{todo_id}",
+        "delete /users/me/sessions",
+        "delete /users/me/sessions/{session_id}",
         "get /",
         "get /health",
         "get /health/ready",
@@ -45,7 +47,9 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
         "get /todos/",
         "get /todos/{todo_id}",
         "get /users/me",
+        "get /users/me/sessions",
         "patch /todos/{todo_id}",
+        "post /auth/logout",
         "post /auth/register",
         "post /auth/token",
         "post /todos/",
@@ -59,15 +63,21 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
             described["summary"].is_string() && described["tags"].is_array(),
             "{operation} is not described"
         );
-        let protected = path.starts_with("/todos") || path == "/users/me";
-        assert_eq!(
-            described["security"] == json!([{ "OAuth2PasswordBearer": [] }]),
-            protected,
-            "{operation} security"
-        );
+        // Each protected operation names the scope it needs (none beyond a session for the account's own).
+        let scope = match (method, path) {
+            ("get", todos) if todos.starts_with("/todos") => Some(json!(["todos:read"])),
+            (_, todos) if todos.starts_with("/todos") => Some(json!(["todos:write"])),
+            (_, account) if account.starts_with("/users/me") || account == "/auth/logout" => Some(json!([])),
+            _ => None,
+        };
+        let expected = scope.map(|scopes| json!([{ "OAuth2PasswordBearer": scopes }]));
+        assert_eq!(described.get("security").cloned(), expected, "{operation} security");
     }
     let flow = &document["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"];
     assert_eq!(flow["tokenUrl"], "/auth/token");
+    assert_eq!(flow["refreshUrl"], "/auth/token");
+    let scopes: Vec<_> = flow["scopes"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(scopes, ["admin", "todos:read", "todos:write"]);
 }
 
 on_each_backend! {

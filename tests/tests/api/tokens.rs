@@ -16,8 +16,11 @@ on_each_backend! {
         let app = spawn_app(backend).await;
         let genuine = app.user_token("ada").await;
         let user_id = app.get("/users/me", Some(&genuine)).await.json()["id"].to_string();
+        let genuine_claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(genuine.split('.').nth(1).unwrap()).unwrap()).unwrap();
+        let sid = genuine_claims["sid"].clone();
         let now = Utc::now().timestamp();
-        let claims = json!({ "sub": user_id, "iat": now, "exp": now + 600 });
+        let claims = json!({ "sub": user_id, "iat": now, "exp": now + 600, "sid": sid, "scope": "todos:read" });
 
         let mut parts: Vec<String> = genuine.split('.').map(str::to_owned).collect();
         parts[1] = URL_SAFE_NO_PAD.encode(json!({ "sub": "999", "iat": now, "exp": now + 600 }).to_string());
@@ -32,11 +35,23 @@ on_each_backend! {
                 "expired",
                 sign(
                     Algorithm::HS256,
-                    &json!({ "sub": user_id, "iat": now - 3600, "exp": now - 60 }),
+                    &json!({ "sub": user_id, "iat": now - 3600, "exp": now - 60, "sid": sid, "scope": "" }),
                     TEST_SECRET,
                 ),
             ),
-            ("no exp", sign(Algorithm::HS256, &json!({ "sub": user_id, "iat": now }), TEST_SECRET)),
+            ("no exp", sign(Algorithm::HS256, &json!({ "sub": user_id, "iat": now, "sid": sid }), TEST_SECRET)),
+            (
+                "no session: a token that could never be revoked",
+                sign(Algorithm::HS256, &json!({ "sub": user_id, "iat": now, "exp": now + 600, "scope": "" }), TEST_SECRET),
+            ),
+            (
+                "another session id",
+                sign(
+                    Algorithm::HS256,
+                    &json!({ "sub": user_id, "iat": now, "exp": now + 600, "sid": "0".repeat(32), "scope": "" }),
+                    TEST_SECRET,
+                ),
+            ),
             ("alg none", alg_none),
             ("other key", sign(Algorithm::HS256, &claims, "another secret that is long enough to sign")),
             ("HS512 with our key", sign(Algorithm::HS512, &claims, TEST_SECRET)),

@@ -1,5 +1,7 @@
 //! Table definitions as sea-orm sees them; the migrations are what creates them.
 
 pub mod jobs;
+pub mod refresh_tokens;
+pub mod sessions;
 pub mod todos;
 pub mod users;

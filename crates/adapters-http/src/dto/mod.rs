@@ -10,9 +10,9 @@ mod auth;
 mod todos;
 mod users;
 
-pub use auth::{Token, TokenForm};
+pub use auth::{Token, TokenForm, TokenRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
-pub use users::{UserCreate, UserResponse};
+pub use users::{SessionResponse, UserCreate, UserResponse};
 
 use chrono::SecondsFormat;
 use todo_domain::Timestamp;

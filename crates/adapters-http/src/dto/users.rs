@@ -84,3 +84,33 @@ impl From<User> for UserResponse {
         }
     }
 }
+
+/// One of the caller's open sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionResponse {
+    #[schema(example = "0f3c9a1b2d4e5f60718293a4b5c6d7e8")]
+    pub id: String,
+    /// The log-in, RFC 3339, UTC.
+    #[schema(format = DateTime, example = "2026-12-02T10:15:30.123456Z")]
+    pub created_at: String,
+    /// The last refresh (or the log-in), RFC 3339, UTC.
+    #[schema(format = DateTime, example = "2026-12-02T10:45:30.123456Z")]
+    pub last_used_at: String,
+    /// The client that logged in, as it named itself.
+    #[schema(example = "curl/8.5.0")]
+    pub user_agent: Option<String>,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+impl SessionResponse {
+    pub fn new(session: todo_domain::Session, current: bool) -> Self {
+        Self {
+            id: session.id.to_string(),
+            created_at: rfc3339(session.created_at),
+            last_used_at: rfc3339(session.last_used_at),
+            user_agent: session.user_agent,
+            current,
+        }
+    }
+}

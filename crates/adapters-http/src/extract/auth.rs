@@ -4,19 +4,22 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
-use todo_domain::User;
+use std::marker::PhantomData;
+
+use todo_application::use_cases::Principal;
+use todo_domain::Scope;
 
 use crate::errors::ApiError;
 use crate::state::AppState;
 
-/// The active user that the request's bearer token was issued to.
+/// Who the request's bearer token was issued to: an active user and an open session.
 ///
 /// No `Authorization` header, or one of another scheme: 401 "Not authenticated".
-/// A token that does not verify or whose user is gone: 401 "Could not validate
+/// A token that does not verify, or whose user or session is gone: 401 "Could not validate
 /// credentials". A deactivated user: 400 "Inactive user".
-pub struct CurrentUser(pub User);
+pub struct Caller(pub Principal);
 
-impl FromRequest for CurrentUser {
+impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -26,7 +29,43 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let token = token.ok_or(ApiError::NotAuthenticated)?;
             let state = state.ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
-            Ok(CurrentUser(state.authenticate.execute(&token).await?))
+            Ok(Caller(state.authenticate.execute(&token).await?))
+        })
+    }
+}
+
+/// A scope an operation needs, as a type: `Scoped<TodosWrite>` in a handler's arguments.
+pub trait RequiredScope {
+    const SCOPE: Scope;
+}
+
+pub struct TodosRead;
+pub struct TodosWrite;
+
+impl RequiredScope for TodosRead {
+    const SCOPE: Scope = Scope::TodosRead;
+}
+
+impl RequiredScope for TodosWrite {
+    const SCOPE: Scope = Scope::TodosWrite;
+}
+
+/// A [`Caller`] whose token carries scope `S`; otherwise 403 "Not enough permissions" with
+/// `WWW-Authenticate: Bearer scope="<S>"`.
+pub struct Scoped<S>(pub Principal, pub PhantomData<S>);
+
+impl<S: RequiredScope + 'static> FromRequest for Scoped<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let Caller(principal) = caller.await?;
+            if !principal.may(S::SCOPE) {
+                return Err(ApiError::MissingScope(S::SCOPE));
+            }
+            Ok(Scoped(principal, PhantomData))
         })
     }
 }

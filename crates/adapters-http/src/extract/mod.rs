@@ -1,6 +1,6 @@
 //! Extractors: how a handler receives an authenticated user and validated input.
 //!
-//! Only [`CurrentUser`] fails extraction. The input extractors are taken by the
+//! Only [`Caller`] and [`Scoped`] fail extraction. The input extractors are taken by the
 //! handlers as `Result<_, ApiError>`, so that authentication always answers
 //! first and the problems of the path and of the body are reported together.
 
@@ -12,7 +12,7 @@ mod json;
 mod path;
 mod query;
 
-pub use auth::CurrentUser;
+pub use auth::{Caller, Scoped, TodosRead, TodosWrite};
 pub use body::BodyLimit;
 pub use client::{ClientAddress, TrustProxyHeaders};
 pub use form::ValidForm;

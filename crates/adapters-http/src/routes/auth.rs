@@ -1,16 +1,20 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{CACHE_CONTROL, USER_AGENT};
+use actix_web::{HttpRequest, HttpResponse, web};
+use todo_application::use_cases::LogInAttempt;
 use todo_domain::Password;
 
-use crate::dto::{Token, TokenForm, UserCreate, UserResponse};
+use crate::dto::{Token, TokenForm, TokenRequest, UserCreate, UserResponse};
 use crate::errors::ApiError;
 use crate::errors::ErrorResponse;
-use crate::extract::{ClientAddress, ValidForm, ValidJson};
-use crate::responses::{InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
+use crate::extract::{Caller, ClientAddress, ValidForm, ValidJson};
+use crate::responses::{AuthenticationFailed, InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
 use crate::state::AppState;
+use crate::validation::{Rule, ValidationErrors, Violation};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))
-        .service(web::resource("/auth/token").route(web::post().to(token)));
+        .service(web::resource("/auth/token").route(web::post().to(token)))
+        .service(web::resource("/auth/logout").route(web::post().to(log_out)));
 }
 
 /// Register a new user.
@@ -35,17 +39,22 @@ pub(crate) async fn register(
     Ok(HttpResponse::Created().json(UserResponse::from(user)))
 }
 
-/// Log in: exchange a username and password for a bearer token.
+/// Log in, or refresh: get an access token and a refresh token.
 ///
-/// The OAuth2 password grant as a form. An unknown username and a wrong password get the
-/// same answer, in about the same time. Failed attempts are limited per username and per
-/// client address.
+/// The OAuth2 password grant (the default): a username and a password open a session. An
+/// unknown username and a wrong password get the same answer, in about the same time; failed
+/// attempts are limited per username and per client address; `scope` narrows what the token
+/// allows (empty: all the user may have). The refresh grant (`grant_type=refresh_token`)
+/// spends the refresh token for a new pair; a spent token presented again more than 10 s
+/// later revokes its session.
 #[utoipa::path(post, path = "/auth/token", tag = "auth",
-    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 200, description = "A bearer token for the user", body = Token),
-        (status = 400, description = "The user is deactivated", body = ErrorResponse, example = json!({ "detail": "Inactive user" })),
-        (status = 401, description = "Unknown username or wrong password", body = ErrorResponse,
+        (status = 200, description = "A new session's tokens, or the next ones of a session", body = Token),
+        (status = 400, description = "The user is deactivated, or a scope does not exist", body = ErrorResponse,
+            example = json!({ "detail": "Invalid scope" })),
+        (status = 401, description = "Unknown username or wrong password; or a refresh token that is unknown, \
+            expired, spent or of a closed session", body = ErrorResponse,
             headers(("WWW-Authenticate" = String, description = "Always `Bearer`")),
             example = json!({ "detail": "Incorrect username or password" })),
         PayloadTooLarge, InvalidRequest, TooManyRequests, Unavailable,
@@ -53,9 +62,63 @@ pub(crate) async fn register(
 pub(crate) async fn token(
     state: web::Data<AppState>,
     ClientAddress(client): ClientAddress,
+    request: HttpRequest,
     ValidForm(form): ValidForm<TokenForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let password = Password::from_attempt(form.password.unwrap_or_default());
-    let token = state.log_in.execute(form.username.as_deref().unwrap_or_default(), password, &client).await?;
-    Ok(HttpResponse::Ok().json(Token { access_token: token.expose().to_owned(), token_type: "bearer" }))
+    let issued = if form.grant_type.as_deref() == Some("refresh_token") {
+        let refresh_token = form.refresh_token.filter(|token| !token.is_empty());
+        let refresh_token = refresh_token.ok_or(ApiError::InvalidRefreshToken)?;
+        state.refresh_session.execute(&refresh_token).await?
+    } else {
+        let (username, password) = password_grant(&form)?;
+        let user_agent = request.headers().get(USER_AGENT).and_then(|value| value.to_str().ok());
+        let attempt = LogInAttempt {
+            username,
+            password: Password::from_attempt(password.to_owned()),
+            scope: form.scope.as_deref().unwrap_or_default(),
+            client: &client,
+            user_agent,
+        };
+        state.log_in.execute(attempt).await?
+    };
+    Ok(HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(Token::from(issued)))
+}
+
+/// The username and password of a password grant, or a 422 naming each one missing, as
+/// FastAPI's form does (the password never echoed).
+fn password_grant(form: &TokenForm) -> Result<(&str, &str), ApiError> {
+    if let (Some(username), Some(password)) = (&form.username, &form.password) {
+        return Ok((username, password));
+    }
+    let mut input = serde_json::Map::new();
+    for (name, value) in
+        [("username", &form.username), ("grant_type", &form.grant_type), ("scope", &form.scope)]
+    {
+        if let Some(value) = value {
+            input.insert(name.to_owned(), value.clone().into());
+        }
+    }
+    let mut errors = ValidationErrors::default();
+    for (name, value) in [("username", &form.username), ("password", &form.password)] {
+        if value.is_none() {
+            errors.push(Violation::new(Rule::missing(), "body", Some(name), Some(input.clone().into())));
+        }
+    }
+    Err(ApiError::Validation(errors))
+}
+
+/// Log out: end the current session.
+///
+/// Its access tokens stop working at once, and its refresh token with them.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 204, description = "The session is closed"),
+        AuthenticationFailed, Unavailable,
+    ))]
+pub(crate) async fn log_out(
+    Caller(principal): Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.log_out.execute(&principal).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -1,15 +1,18 @@
-//! The caller's own todos. Every handler takes the [`CurrentUser`] first; the
-//! path, query and body come as `Result`s, so authentication answers before
-//! validation, and path and body problems are reported together.
+//! The caller's own todos. Every handler takes the caller first, with the scope it needs
+//! (`todos:read` to read, `todos:write` to change); the path, query and body come as
+//! `Result`s, so authentication answers before validation, and path and body problems are
+//! reported together.
 
 use actix_web::{HttpResponse, web};
 
 use super::read;
 use crate::dto::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 use crate::errors::ApiError;
-use crate::extract::{CurrentUser, TodoIdPath, ValidJson, ValidQuery, both};
+use todo_application::use_cases::Principal;
+
+use crate::extract::{Scoped, TodoIdPath, TodosRead, TodosWrite, ValidJson, ValidQuery, both};
 use crate::responses::{
-    AuthenticationFailed, InvalidRequest, PayloadTooLarge, TodoId, TodoNotFound, Unavailable,
+    AuthenticationFailed, Forbidden, InvalidRequest, PayloadTooLarge, TodoId, TodoNotFound, Unavailable,
 };
 use crate::state::AppState;
 
@@ -27,14 +30,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create a todo.
-#[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+#[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
     request_body(content = TodoCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "The new todo, not yet completed", body = TodoResponse),
-        AuthenticationFailed, PayloadTooLarge, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, PayloadTooLarge, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn create_todo(
-    CurrentUser(user): CurrentUser,
+    Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     body: Result<ValidJson<TodoCreate>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
@@ -44,14 +47,14 @@ pub(crate) async fn create_todo(
 }
 
 /// List the caller's todos, in id order.
-#[utoipa::path(get, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+#[utoipa::path(get, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"])),
     params(TodoListQuery),
     responses(
         (status = 200, description = "One page of the caller's own todos", body = Vec<TodoResponse>),
-        AuthenticationFailed, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn list_todos(
-    CurrentUser(user): CurrentUser,
+    Scoped(Principal { user, .. }, _): Scoped<TodosRead>,
     state: web::Data<AppState>,
     query: Result<ValidQuery<TodoListQuery>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
@@ -61,14 +64,14 @@ pub(crate) async fn list_todos(
 }
 
 /// Read one of the caller's todos.
-#[utoipa::path(get, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+#[utoipa::path(get, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"])),
     params(TodoId),
     responses(
         (status = 200, description = "The todo", body = TodoResponse),
-        AuthenticationFailed, TodoNotFound, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, TodoNotFound, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn get_todo(
-    CurrentUser(user): CurrentUser,
+    Scoped(Principal { user, .. }, _): Scoped<TodosRead>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
@@ -80,15 +83,15 @@ pub(crate) async fn get_todo(
 ///
 /// Only the fields present change; `description: null` clears the description.
 /// `updated_at` is set.
-#[utoipa::path(patch, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+#[utoipa::path(patch, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
     params(TodoId),
     request_body(content = TodoUpdate, content_type = "application/json"),
     responses(
         (status = 200, description = "The changed todo", body = TodoResponse),
-        AuthenticationFailed, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn update_todo(
-    CurrentUser(user): CurrentUser,
+    Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
     body: Result<ValidJson<TodoUpdate>, ApiError>,
@@ -101,15 +104,15 @@ pub(crate) async fn update_todo(
 /// Replace one of the caller's todos.
 ///
 /// Every field is replaced; a description left out or `null` is cleared. `updated_at` is set.
-#[utoipa::path(put, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+#[utoipa::path(put, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
     params(TodoId),
     request_body(content = TodoReplace, content_type = "application/json"),
     responses(
         (status = 200, description = "The replaced todo", body = TodoResponse),
-        AuthenticationFailed, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn replace_todo(
-    CurrentUser(user): CurrentUser,
+    Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
     body: Result<ValidJson<TodoReplace>, ApiError>,
@@ -120,14 +123,14 @@ pub(crate) async fn replace_todo(
 }
 
 /// Delete one of the caller's todos.
-#[utoipa::path(delete, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = [])),
+#[utoipa::path(delete, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
     params(TodoId),
     responses(
         (status = 204, description = "Deleted; no body"),
-        AuthenticationFailed, TodoNotFound, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, TodoNotFound, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn delete_todo(
-    CurrentUser(user): CurrentUser,
+    Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
 ) -> Result<HttpResponse, ApiError> {

@@ -8,6 +8,7 @@ mod mailer;
 mod password_hasher;
 mod rate_limiter;
 mod repository_error;
+mod sessions;
 mod todo_repository;
 mod token_service;
 mod unit_of_work;
@@ -20,8 +21,11 @@ pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use rate_limiter::{Limit, RateLimiter, RetryAfter};
 pub use repository_error::{RepositoryError, UniqueKey};
+pub use sessions::{
+    IssuedSecret, NewRefreshToken, PrincipalStore, Secrets, SessionRepository, Spent, TokenHash,
+};
 pub use todo_repository::TodoRepository;
-pub use token_service::{AccessToken, TokenError, TokenService};
+pub use token_service::{AccessClaims, AccessToken, TokenError, TokenService};
 pub use unit_of_work::{Transaction, UnitOfWork};
 pub use user_repository::UserRepository;
 
@@ -37,6 +41,8 @@ pub use mailer::{MockMailTemplates, MockMailer};
 pub use password_hasher::MockPasswordHasher;
 #[cfg(any(test, feature = "mocks"))]
 pub use rate_limiter::MockRateLimiter;
+#[cfg(any(test, feature = "mocks"))]
+pub use sessions::{MockPrincipalStore, MockSecrets, MockSessionRepository};
 #[cfg(any(test, feature = "mocks"))]
 pub use todo_repository::MockTodoRepository;
 #[cfg(any(test, feature = "mocks"))]

@@ -1,6 +1,7 @@
 use std::fmt;
 
-use todo_domain::{Timestamp, UserId};
+use chrono::TimeDelta;
+use todo_domain::{Scopes, SessionId, Timestamp, UserId};
 
 /// A signed bearer token that proves who the caller is until it expires.
 #[derive(Clone, PartialEq, Eq)]
@@ -36,13 +37,24 @@ pub enum TokenError {
     Issue(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+/// What a valid access token says: whose it is, of which session, allowing what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessClaims {
+    pub user: UserId,
+    pub session: SessionId,
+    pub scopes: Scopes,
+}
+
 /// Issuing and checking access tokens.
 ///
 /// # Errors
 /// `issue` returns [`TokenError::Issue`] when signing fails; `verify` returns
-/// [`TokenError::Invalid`] for every token it does not accept.
+/// [`TokenError::Invalid`] for every token it does not accept, including one without a
+/// session: a token that could not be revoked is never accepted.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait TokenService: Send + Sync {
-    fn issue(&self, user: UserId, issued_at: Timestamp) -> Result<AccessToken, TokenError>;
-    fn verify(&self, token: &str) -> Result<UserId, TokenError>;
+    fn issue(&self, claims: &AccessClaims, issued_at: Timestamp) -> Result<AccessToken, TokenError>;
+    fn verify(&self, token: &str) -> Result<AccessClaims, TokenError>;
+    /// How long an access token is valid after it was issued.
+    fn lifetime(&self) -> TimeDelta;
 }

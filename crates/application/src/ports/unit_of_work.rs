@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use super::{JobQueue, RepositoryError, TodoRepository, UserRepository};
+use super::{JobQueue, RepositoryError, SessionRepository, TodoRepository, UserRepository};
 
 /// Runs several repository calls as one unit: all of them take effect, or none.
 ///
@@ -32,6 +32,7 @@ pub trait UnitOfWork: Send + Sync {
 pub trait Transaction: Send + Sync {
     fn users(&self) -> &dyn UserRepository;
     fn todos(&self) -> &dyn TodoRepository;
+    fn sessions(&self) -> &dyn SessionRepository;
     /// Jobs enqueued here run only if the transaction commits.
     fn jobs(&self) -> &dyn JobQueue;
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;

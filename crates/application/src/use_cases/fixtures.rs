@@ -2,12 +2,17 @@
 
 use chrono::{TimeZone, Utc};
 use todo_domain::{
-    EmailAddress, PasswordHash, Timestamp, Todo, TodoDescription, TodoId, TodoTitle, User, UserId, Username,
+    EmailAddress, PasswordHash, Scopes, Session, SessionId, Timestamp, Todo, TodoDescription, TodoId,
+    TodoTitle, User, UserId, Username,
 };
 
 use mockall::predicate::eq;
 
-use crate::ports::{MockClock, MockRateLimiter, MockTodoRepository, RepositoryError};
+use crate::ports::{
+    AccessToken, IssuedSecret, MockClock, MockRateLimiter, MockSecrets, MockSessionRepository,
+    MockTodoRepository, MockTokenService, MockTransaction, MockUnitOfWork, RepositoryError,
+    SessionRepository, TokenHash,
+};
 
 pub fn now() -> Timestamp {
     Utc.with_ymd_and_hms(2026, 11, 21, 10, 15, 30).unwrap()
@@ -50,6 +55,15 @@ pub fn todo(id: i64, owner: i64) -> Todo {
     }
 }
 
+pub fn session_id() -> SessionId {
+    SessionId::parse("0123456789abcdef0123456789abcdef").unwrap()
+}
+
+/// A session of user `owner`, opened at `now()` with every todo scope.
+pub fn session(owner: i64) -> Session {
+    Session::open(session_id(), user_id(owner), Scopes::allowed_for(false), Some("curl/8"), now())
+}
+
 pub fn unavailable() -> RepositoryError {
     RepositoryError::Unavailable("connection refused".into())
 }
@@ -67,4 +81,80 @@ pub fn todos_holding(found: Option<Todo>) -> MockTodoRepository {
     let mut todos = MockTodoRepository::new();
     todos.expect_find().with(eq(todo_id(1))).returning(move |_| Ok(found.clone()));
     todos
+}
+
+/// Secrets that are always the same: session `session_id()`, refresh token `refresh-secret`
+/// (hashed as `hash-of-<secret>`).
+pub fn secrets() -> MockSecrets {
+    let mut secrets = MockSecrets::new();
+    secrets.expect_session_id().returning(session_id);
+    secrets.expect_issue().returning(|| IssuedSecret {
+        secret: "refresh-secret".into(),
+        hash: TokenHash("hash-of-refresh-secret".into()),
+    });
+    secrets.expect_hash().returning(|secret| TokenHash(format!("hash-of-{secret}")));
+    secrets
+}
+
+/// A token service that signs `jwt` for user 1's session with `scopes`, valid 30 minutes.
+pub fn tokens_issuing(scopes: todo_domain::Scopes) -> MockTokenService {
+    let mut tokens = MockTokenService::new();
+    tokens
+        .expect_issue()
+        .withf(move |claims, at| {
+            claims.user == user_id(1)
+                && claims.session == session_id()
+                && claims.scopes == scopes
+                && *at == now()
+        })
+        .returning(|_, _| Ok(AccessToken::new("jwt".into())));
+    tokens.expect_lifetime().return_const(chrono::TimeDelta::minutes(30));
+    tokens
+}
+
+/// A unit of work whose one transaction stores `expected` and its first refresh token.
+pub fn opening_sessions(expected: Session) -> MockUnitOfWork {
+    unit_of_work_opening(expected, true)
+}
+
+/// The same, for a log-in that fails after storing and must not commit.
+pub fn opening_sessions_without_commit(expected: Session) -> MockUnitOfWork {
+    unit_of_work_opening(expected, false)
+}
+
+fn unit_of_work_opening(expected: Session, commits: bool) -> MockUnitOfWork {
+    let mut sessions = MockSessionRepository::new();
+    let expires_at = expected.refresh_token_expiry(now());
+    sessions.expect_insert().withf(move |session| *session == expected).times(1).returning(|_| Ok(()));
+    sessions
+        .expect_insert_refresh_token()
+        .withf(move |token| {
+            token.hash.0 == "hash-of-refresh-secret"
+                && token.session == session_id()
+                && token.expires_at == expires_at
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    transaction_with(sessions, commits)
+}
+
+/// A unit of work whose one transaction works through `sessions`, committed once when
+/// `commits`, never otherwise.
+pub fn transaction_with(sessions: MockSessionRepository, commits: bool) -> MockUnitOfWork {
+    transaction_with_users(sessions, crate::ports::MockUserRepository::new(), commits)
+}
+
+/// The same, with `users` for the transaction's user repository.
+pub fn transaction_with_users(
+    sessions: MockSessionRepository,
+    users: crate::ports::MockUserRepository,
+    commits: bool,
+) -> MockUnitOfWork {
+    let mut transaction = MockTransaction::new();
+    transaction.expect_sessions().return_const(Box::new(sessions) as Box<dyn SessionRepository>);
+    transaction.expect_users().return_const(Box::new(users) as Box<dyn crate::ports::UserRepository>);
+    transaction.expect_commit().times(usize::from(commits)).returning(|| Ok(()));
+    let mut unit_of_work = MockUnitOfWork::new();
+    unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
+    unit_of_work
 }

@@ -1,0 +1,28 @@
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::Principal;
+use crate::ports::{Clock, RepositoryError, SessionRepository};
+
+/// Ends the caller's current session: its access and refresh tokens stop working at once.
+pub struct LogOut {
+    sessions: Arc<dyn SessionRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl LogOut {
+    pub fn new(sessions: Arc<dyn SessionRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { sessions, clock }
+    }
+
+    /// # Errors
+    /// The store's; a session revoked meanwhile is not an error.
+    #[instrument(name = "log_out", skip_all, fields(user_id = %principal.user.id))]
+    pub async fn execute(&self, principal: &Principal) -> Result<(), RepositoryError> {
+        match self.sessions.revoke(principal.user.id, &principal.session, self.clock.now()).await {
+            Ok(()) | Err(RepositoryError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+}
