@@ -12,6 +12,7 @@ mod m20261121_000001_create_users;
 mod m20261121_000002_create_todos;
 mod m20261202_000003_create_jobs;
 mod m20261202_000004_create_sessions;
+mod m20261202_000005_accounts;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_create_todos::Migration),
             Box::new(m20261202_000003_create_jobs::Migration),
             Box::new(m20261202_000004_create_sessions::Migration),
+            Box::new(m20261202_000005_accounts::Migration),
         ]
     }
 }

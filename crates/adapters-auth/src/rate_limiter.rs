@@ -17,6 +17,9 @@ pub struct Quotas {
     pub failed_logins_per_username: Quota,
     pub failed_logins_per_client: Quota,
     pub registrations_per_client: Quota,
+    pub failed_password_changes_per_user: Quota,
+    pub password_resets_per_client: Quota,
+    pub password_resets_per_email: Quota,
 }
 
 impl Quotas {
@@ -25,6 +28,9 @@ impl Quotas {
             Limit::FailedLoginsPerUsername => self.failed_logins_per_username,
             Limit::FailedLoginsPerClient => self.failed_logins_per_client,
             Limit::RegistrationsPerClient => self.registrations_per_client,
+            Limit::FailedPasswordChangesPerUser => self.failed_password_changes_per_user,
+            Limit::PasswordResetsPerClient => self.password_resets_per_client,
+            Limit::PasswordResetsPerEmail => self.password_resets_per_email,
         }
     }
 }
@@ -90,6 +96,9 @@ mod tests {
             failed_logins_per_username: quota,
             failed_logins_per_client: quota,
             registrations_per_client: quota,
+            failed_password_changes_per_user: quota,
+            password_resets_per_client: quota,
+            password_resets_per_email: quota,
         })
     }
 

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use todo_application::ports::{IssuedSecret, Secrets, TokenHash};
-use todo_domain::SessionId;
+use todo_domain::{ApiKeyId, SessionId};
 
 /// [`Secrets`] from the OS's random generator. A secret is 256 random bits, base64url;
 /// stored only as its SHA-256: with that much entropy a fast hash is safe, and lookups stay
@@ -18,10 +18,18 @@ fn random<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// 128 random bits as 32 lower-case hexadecimal digits.
+fn random_hex() -> String {
+    random::<16>().iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 impl Secrets for RandomSecrets {
     fn session_id(&self) -> SessionId {
-        let hex: String = random::<16>().iter().map(|byte| format!("{byte:02x}")).collect();
-        SessionId::parse(hex).expect("BUG: 32 hex digits are a session id")
+        SessionId::parse(random_hex()).expect("BUG: 32 hex digits are a session id")
+    }
+
+    fn api_key_id(&self) -> ApiKeyId {
+        ApiKeyId::parse(random_hex()).expect("BUG: 32 hex digits are an API key id")
     }
 
     fn issue(&self) -> IssuedSecret {
@@ -59,5 +67,7 @@ mod tests {
     fn session_ids_are_random_and_valid() {
         let ids: HashSet<_> = (0..100).map(|_| RandomSecrets.session_id()).collect();
         assert_eq!(ids.len(), 100);
+        let keys: HashSet<_> = (0..100).map(|_| RandomSecrets.api_key_id()).collect();
+        assert_eq!(keys.len(), 100);
     }
 }

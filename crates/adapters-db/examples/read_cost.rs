@@ -75,6 +75,7 @@ async fn main() {
         username: Username::parse("bench").expect("valid"),
         email: EmailAddress::parse("bench@example.com").expect("valid"),
         password_hash: PasswordHash::new("$argon2id$unused".to_owned()),
+        is_superuser: false,
         created_at: Utc::now(),
     };
     let user: UserId = users.insert(new_user).await.expect("insert").id;

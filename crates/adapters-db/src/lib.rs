@@ -7,6 +7,7 @@
 //! is translated here into the ports' `RepositoryError`, so no caller ever sees
 //! the ORM; rows are turned back into domain types through their constructors.
 
+mod api_key_repository;
 mod connection;
 mod entities;
 mod errors;
@@ -14,6 +15,7 @@ mod executor;
 mod health;
 mod job_store;
 mod job_wakeups;
+mod password_reset_repository;
 mod session_repository;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -22,11 +24,13 @@ mod todo_repository;
 mod unit_of_work;
 mod user_repository;
 
+pub use api_key_repository::SeaOrmApiKeyRepository;
 pub use connection::{DatabaseOptions, Pool, PoolStats, connect, migrate_down, migrate_up, migration_status};
 pub use health::SeaOrmHealthCheck;
 pub use job_store::{JOBS_CHANNEL, SeaOrmJobStore};
 pub use job_wakeups::forward_job_notifications;
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+pub use password_reset_repository::SeaOrmPasswordResetRepository;
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement};
 pub use session_repository::{SeaOrmPrincipalStore, SeaOrmSessionRepository};
 pub use todo_repository::SeaOrmTodoRepository;
 pub use unit_of_work::{JobsCommitted, SeaOrmUnitOfWork};

@@ -6,15 +6,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use todo_application::ports::{
-    JobId, JobQueue, NewJob, RepositoryError, SessionRepository, TodoRepository, Transaction, UnitOfWork,
-    UserRepository,
+    ApiKeyRepository, JobId, JobQueue, NewJob, PasswordResetRepository, RepositoryError, SessionRepository,
+    TodoRepository, Transaction, UnitOfWork, UserRepository,
 };
 use tracing::instrument;
 
 use crate::connection::Pool;
 use crate::executor::Executor;
 use crate::job_store::SeaOrmJobQueue;
-use crate::{SeaOrmSessionRepository, SeaOrmTodoRepository, SeaOrmUserRepository};
+use crate::{
+    SeaOrmApiKeyRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository, SeaOrmTodoRepository,
+    SeaOrmUserRepository,
+};
 
 /// Told, after a commit, the kinds of the jobs it enqueued: to wake this process's workers
 /// and count them. Other processes learn of them from the database.
@@ -59,6 +62,8 @@ impl UnitOfWork for SeaOrmUnitOfWork {
             users: SeaOrmUserRepository::within(within.clone()),
             todos: SeaOrmTodoRepository::within(within.clone()),
             sessions: SeaOrmSessionRepository::within(within.clone()),
+            password_resets: SeaOrmPasswordResetRepository::within(within.clone()),
+            api_keys: SeaOrmApiKeyRepository::within(within.clone()),
             jobs: EnqueuedJobs { queue: SeaOrmJobQueue::within(within), kinds: Mutex::default() },
             transaction,
             executor,
@@ -72,6 +77,8 @@ struct SeaOrmTransaction {
     users: SeaOrmUserRepository,
     todos: SeaOrmTodoRepository,
     sessions: SeaOrmSessionRepository,
+    password_resets: SeaOrmPasswordResetRepository,
+    api_keys: SeaOrmApiKeyRepository,
     jobs: EnqueuedJobs,
     transaction: Arc<DatabaseTransaction>,
     /// For the deadline of the commit.
@@ -109,16 +116,34 @@ impl Transaction for SeaOrmTransaction {
         &self.sessions
     }
 
+    fn password_resets(&self) -> &dyn PasswordResetRepository {
+        &self.password_resets
+    }
+
+    fn api_keys(&self) -> &dyn ApiKeyRepository {
+        &self.api_keys
+    }
+
     fn jobs(&self) -> &dyn JobQueue {
         &self.jobs
     }
 
     #[instrument(name = "db.commit", skip_all)]
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError> {
-        let Self { users, todos, sessions, jobs, transaction, executor, jobs_committed } = *self;
+        let Self {
+            users,
+            todos,
+            sessions,
+            password_resets,
+            api_keys,
+            jobs,
+            transaction,
+            executor,
+            jobs_committed,
+        } = *self;
         let kinds = jobs.kinds.into_inner().unwrap_or_else(PoisonError::into_inner);
         // The repositories hold the only other handles on the transaction.
-        drop((users, todos, sessions, jobs.queue));
+        drop((users, todos, sessions, password_resets, api_keys, jobs.queue));
         let transaction = Arc::into_inner(transaction)
             .ok_or_else(|| RepositoryError::Unexpected("BUG: the transaction is still shared".into()))?;
         executor.run(transaction.commit()).await?;

@@ -32,6 +32,7 @@ async fn user(pool: &Pool, name: &str) -> User {
         username: Username::parse(name).unwrap(),
         email: EmailAddress::parse(format!("{name}@example.com")).unwrap(),
         password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        is_superuser: false,
         created_at: at(0),
     };
     SeaOrmUserRepository::new(pool, DEADLINE).insert(user).await.unwrap()

@@ -29,6 +29,7 @@ fn new_user(name: &str) -> NewUser {
         username: Username::parse(name).unwrap(),
         email: EmailAddress::parse(format!("{name}@example.com")).unwrap(),
         password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        is_superuser: false,
         created_at: Utc::now(),
     }
 }

@@ -11,8 +11,10 @@ use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpResponse, ResponseError};
 use todo_application::ports::{HashError, RepositoryError, RetryAfter, TokenError};
 use todo_application::use_cases::{
-    AuthenticateError, CheckReadinessError, CreateTodoError, DeleteTodoError, GetTodoError, ListTodosError,
-    LogInError, RefreshSessionError, RegisterUserError, ReplaceTodoError, RevokeSessionError,
+    AuthenticateApiKeyError, AuthenticateError, ChangePasswordError, CheckReadinessError,
+    ConfirmPasswordResetError, CreateApiKeyError, CreateTodoError, DeleteTodoError, DeleteUserError,
+    GetTodoError, ListTodosError, LogInError, RefreshSessionError, RegisterUserError, ReplaceTodoError,
+    RequestPasswordResetError, RetryJobError, RevokeApiKeyError, RevokeSessionError, SetUserFlagsError,
     UpdateTodoError,
 };
 use todo_domain::Scope;
@@ -38,6 +40,13 @@ pub enum ApiError {
     /// 401: a refresh token that is unknown, expired, spent or of a closed session.
     #[error("invalid refresh token")]
     InvalidRefreshToken,
+    /// 401: an `X-API-Key` that is unknown, expired or revoked.
+    #[error("invalid API key")]
+    InvalidApiKey,
+    /// 403 with a fixed message: not a superuser, an API key where only a session will do,
+    /// an origin the CORS configuration does not allow.
+    #[error("{0}")]
+    Forbidden(&'static str),
     /// 403: the token does not carry the scope the operation needs.
     #[error("not enough permissions")]
     MissingScope(Scope),
@@ -63,6 +72,12 @@ pub enum ApiError {
 
 pub const TODO_NOT_FOUND: &str = "Todo not found";
 pub const SESSION_NOT_FOUND: &str = "Session not found";
+pub const API_KEY_NOT_FOUND: &str = "API key not found";
+pub const USER_NOT_FOUND: &str = "User not found";
+pub const JOB_NOT_RETRYABLE: &str = "Job not found or not failed or dead";
+pub const NOT_ENOUGH_PERMISSIONS: &str = "Not enough permissions";
+pub const NOT_A_SUPERUSER: &str = "The user doesn't have enough privileges";
+pub const SELF_ACTION: &str = "Superusers cannot demote, deactivate or delete themselves";
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
@@ -71,8 +86,9 @@ impl ResponseError for ApiError {
             Self::NotAuthenticated
             | Self::InvalidToken
             | Self::IncorrectLogin
-            | Self::InvalidRefreshToken => StatusCode::UNAUTHORIZED,
-            Self::MissingScope(_) => StatusCode::FORBIDDEN,
+            | Self::InvalidRefreshToken
+            | Self::InvalidApiKey => StatusCode::UNAUTHORIZED,
+            Self::MissingScope(_) | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -92,13 +108,16 @@ impl ResponseError for ApiError {
             Self::InvalidToken => "Could not validate credentials".to_owned(),
             Self::IncorrectLogin => "Incorrect username or password".to_owned(),
             Self::InvalidRefreshToken => "Invalid refresh token".to_owned(),
+            Self::InvalidApiKey => "Invalid API key".to_owned(),
             Self::MissingScope(scope) => {
                 // RFC 6750, section 3.1: which scope would have been enough.
                 let challenge = format!("Bearer scope=\"{}\"", scope.as_str());
                 response.insert_header((WWW_AUTHENTICATE, challenge));
                 "Not enough permissions".to_owned()
             }
-            Self::BadRequest(message) | Self::NotFound(message) => (*message).to_owned(),
+            Self::BadRequest(message) | Self::NotFound(message) | Self::Forbidden(message) => {
+                (*message).to_owned()
+            }
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes")
             }
@@ -307,6 +326,103 @@ impl From<DeleteTodoError> for ApiError {
         match error {
             DeleteTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
             DeleteTodoError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<AuthenticateApiKeyError> for ApiError {
+    fn from(error: AuthenticateApiKeyError) -> Self {
+        match error {
+            AuthenticateApiKeyError::InvalidKey => Self::InvalidApiKey,
+            AuthenticateApiKeyError::Inactive => Self::BadRequest("Inactive user"),
+            AuthenticateApiKeyError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for ApiError {
+    fn from(error: ChangePasswordError) -> Self {
+        match error {
+            ChangePasswordError::IncorrectPassword => Self::BadRequest("Incorrect password"),
+            ChangePasswordError::TooManyAttempts(RetryAfter(retry_after)) => Self::TooManyRequests {
+                detail: "Too many failed password changes; try again later",
+                retry_after,
+            },
+            ChangePasswordError::Hashing(error) => error.into(),
+            ChangePasswordError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<RequestPasswordResetError> for ApiError {
+    fn from(error: RequestPasswordResetError) -> Self {
+        match error {
+            RequestPasswordResetError::TooManyRequests(RetryAfter(retry_after)) => Self::TooManyRequests {
+                detail: "Too many password-reset requests; try again later",
+                retry_after,
+            },
+            RequestPasswordResetError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ConfirmPasswordResetError> for ApiError {
+    fn from(error: ConfirmPasswordResetError) -> Self {
+        match error {
+            ConfirmPasswordResetError::InvalidToken => Self::BadRequest("Invalid or expired reset token"),
+            ConfirmPasswordResetError::TooManyAttempts(RetryAfter(retry_after)) => Self::TooManyRequests {
+                detail: "Too many password-reset attempts; try again later",
+                retry_after,
+            },
+            ConfirmPasswordResetError::Hashing(error) => error.into(),
+            ConfirmPasswordResetError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<CreateApiKeyError> for ApiError {
+    fn from(error: CreateApiKeyError) -> Self {
+        match error {
+            CreateApiKeyError::ScopeNotHeld(scope) => Self::MissingScope(scope),
+            CreateApiKeyError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<RevokeApiKeyError> for ApiError {
+    fn from(error: RevokeApiKeyError) -> Self {
+        match error {
+            RevokeApiKeyError::NotFound => Self::NotFound(API_KEY_NOT_FOUND),
+            RevokeApiKeyError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<SetUserFlagsError> for ApiError {
+    fn from(error: SetUserFlagsError) -> Self {
+        match error {
+            SetUserFlagsError::NotFound => Self::NotFound(USER_NOT_FOUND),
+            SetUserFlagsError::SelfAction => Self::BadRequest(SELF_ACTION),
+            SetUserFlagsError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<DeleteUserError> for ApiError {
+    fn from(error: DeleteUserError) -> Self {
+        match error {
+            DeleteUserError::NotFound => Self::NotFound(USER_NOT_FOUND),
+            DeleteUserError::SelfAction => Self::BadRequest(SELF_ACTION),
+            DeleteUserError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<RetryJobError> for ApiError {
+    fn from(error: RetryJobError) -> Self {
+        match error {
+            RetryJobError::NotRetryable => Self::NotFound(JOB_NOT_RETRYABLE),
+            RetryJobError::Repository(error) => error.into(),
         }
     }
 }

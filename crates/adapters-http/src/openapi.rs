@@ -2,12 +2,12 @@
 //! annotations and the DTOs' schemas. `docs.rs` serves it with the pages that render it.
 
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Flow, OAuth2, Password, Scopes, SecurityScheme};
 use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::errors::{ErrorResponse, ValidationErrorResponse};
-use crate::routes::{auth, health, todos, users};
+use crate::routes::{admin, auth, health, todos, users};
 use crate::validation::{LocItem, Violation};
 
 #[derive(OpenApi)]
@@ -22,7 +22,9 @@ use crate::validation::{LocItem, Violation};
     paths(
         health::root, health::liveness, health::readiness, crate::metrics::render,
         auth::register, auth::token, auth::log_out, users::me, users::list_sessions, users::revoke_session,
-        users::revoke_all_sessions,
+        users::revoke_all_sessions, users::change_password, users::create_api_key, users::list_api_keys,
+        users::revoke_api_key, auth::request_password_reset, auth::confirm_password_reset,
+        admin::list_users, admin::update_user, admin::delete_user, admin::list_jobs, admin::retry_job,
         todos::create_todo, todos::list_todos, todos::get_todo, todos::update_todo, todos::replace_todo,
         todos::delete_todo,
     ),
@@ -32,6 +34,7 @@ use crate::validation::{LocItem, Violation};
         (name = "auth", description = "Registration and log-in"),
         (name = "users", description = "The caller's account"),
         (name = "todos", description = "The caller's own todos; other users' todos do not exist for them"),
+        (name = "admin", description = "Users and background jobs, for superusers with the `admin` scope"),
         (name = "health", description = "Liveness, readiness and metrics, for load balancers and monitoring"),
     )
 )]
@@ -58,6 +61,14 @@ impl Modify for OAuth2PasswordBearer {
             .components
             .get_or_insert_with(Default::default)
             .add_security_scheme("OAuth2PasswordBearer", SecurityScheme::OAuth2(OAuth2::new([flow])));
+        let api_key = ApiKey::Header(ApiKeyValue::with_description(
+            "X-API-Key",
+            "A key made with POST /users/me/api-keys; a bearer token wins over it",
+        ));
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("APIKeyHeader", SecurityScheme::ApiKey(api_key));
     }
 }
 

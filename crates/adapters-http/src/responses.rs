@@ -43,6 +43,16 @@ pub enum AuthenticationFailed {
 #[allow(dead_code)]
 pub struct Forbidden(ErrorResponse);
 
+/// Not a superuser (checked first), or a token without the `admin` scope.
+#[derive(IntoResponses)]
+#[response(
+    status = 403,
+    headers(("WWW-Authenticate" = String, description = "`Bearer scope=\"admin\"` when the scope is what lacks")),
+    example = json!({ "detail": "The user doesn't have enough privileges" })
+)]
+#[allow(dead_code)]
+pub struct AdminForbidden(ErrorResponse);
+
 /// The todo does not exist, or belongs to someone else.
 #[derive(IntoResponses)]
 #[response(status = 404, example = json!({ "detail": "Todo not found" }))]

@@ -2,8 +2,10 @@
 //! every worker through `web::Data`.
 
 use todo_application::use_cases::{
-    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListSessions, ListTodos, LogIn, LogOut,
-    RefreshSession, RegisterUser, ReplaceTodo, RevokeSession, UpdateTodo,
+    Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
+    CreateTodo, DeleteTodo, DeleteUser, GetTodo, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers,
+    LogIn, LogOut, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey,
+    RevokeSession, SetUserFlags, UpdateTodo,
 };
 
 /// The use cases, ready to run. Handlers hold no other state.
@@ -15,6 +17,18 @@ pub struct AppState {
     pub list_sessions: ListSessions,
     pub revoke_session: RevokeSession,
     pub authenticate: Authenticate,
+    pub authenticate_api_key: AuthenticateApiKey,
+    pub change_password: ChangePassword,
+    pub request_password_reset: RequestPasswordReset,
+    pub confirm_password_reset: ConfirmPasswordReset,
+    pub create_api_key: CreateApiKey,
+    pub list_api_keys: ListApiKeys,
+    pub revoke_api_key: RevokeApiKey,
+    pub list_users: ListUsers,
+    pub set_user_flags: SetUserFlags,
+    pub delete_user: DeleteUser,
+    pub list_jobs: ListJobs,
+    pub retry_job: RetryJob,
     pub check_readiness: CheckReadiness,
     pub create_todo: CreateTodo,
     pub list_todos: ListTodos,

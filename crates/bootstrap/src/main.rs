@@ -1,17 +1,19 @@
 //! `todo-api`: serves the API (the default), runs job workers alone, runs migrations,
-//! lists and retries jobs, prints the OpenAPI document. Configuration comes from
+//! lists and retries jobs, makes superusers, prints the OpenAPI document. Configuration comes from
 //! defaults, `config/<environment>.toml` and `APP_...` variables; see the README.
 
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use mimalloc::MiMalloc;
-use todo_adapters_auth::SystemClock;
-use todo_adapters_db::{SeaOrmJobStore, connect, migrate_down, migrate_up, migration_status};
+use todo_adapters_auth::{Argon2PasswordHasher, HashingParams, SystemClock};
+use todo_adapters_db::{
+    SeaOrmJobStore, SeaOrmUserRepository, connect, migrate_down, migrate_up, migration_status,
+};
 use todo_application::ports::{JobId, JobStatus};
-use todo_application::use_cases::{ListJobs, RetryJob, RetryJobError};
+use todo_application::use_cases::{CreateSuperuser, ListJobs, RetryJob, RetryJobError};
 use todo_bootstrap::{Application, Settings, Worker, database_options, shutdown_signal, telemetry};
-use todo_domain::Page;
+use todo_domain::{EmailAddress, Page, Password, Username};
 
 /// mimalloc rather than the system allocator: fewer cycles per allocation, and memory
 /// freed by one thread is reused instead of parked in per-thread arenas (bench/README.md).
@@ -36,6 +38,11 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         action: JobsAction,
+    },
+    /// Manage users from the command line.
+    Users {
+        #[command(subcommand)]
+        action: UsersAction,
     },
     /// Print the OpenAPI document (the one served at /openapi.json) and exit.
     Openapi,
@@ -74,6 +81,25 @@ enum JobsAction {
     Retry { id: i64 },
 }
 
+#[derive(Subcommand)]
+enum UsersAction {
+    /// Make a superuser: a new account (the password from TODO_API_PASSWORD, or asked for
+    /// without echo), or with --promote an existing one.
+    CreateSuperuser {
+        #[arg(long)]
+        username: String,
+        /// Required for a new account; ignored with --promote.
+        #[arg(long, required_unless_present = "promote")]
+        email: Option<String>,
+        /// Make the existing user USERNAME a superuser (and active) instead.
+        #[arg(long)]
+        promote: bool,
+    },
+}
+
+/// Where `create-superuser` takes the password from when it is set.
+const PASSWORD_VARIABLE: &str = "TODO_API_PASSWORD";
+
 fn parse_status(text: &str) -> Result<JobStatus, String> {
     JobStatus::parse(text).ok_or_else(|| "one of queued, running, succeeded, failed, dead".to_owned())
 }
@@ -86,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(configured()?).await?,
         Command::Worker => work(configured()?).await?,
         Command::Jobs { action } => jobs(configured()?, action).await?,
+        Command::Users { action } => users(configured()?, action).await?,
         Command::Migrate { action } => migrate(configured()?, action).await?,
     }
     Ok(())
@@ -143,6 +170,31 @@ async fn jobs(settings: Settings, action: JobsAction) -> anyhow::Result<()> {
             }
         }
     }
+    pool.close().await?;
+    Ok(())
+}
+
+async fn users(settings: Settings, action: UsersAction) -> anyhow::Result<()> {
+    let UsersAction::CreateSuperuser { username, email, promote } = action;
+    let username = Username::parse(username)?;
+    let pool = connect(&database_options(&settings)).await?;
+    if settings.database.migrate_on_start {
+        migrate_up(pool.db()).await?;
+    }
+    let users = Arc::new(SeaOrmUserRepository::new(&pool, settings.database.query_timeout()));
+    let hasher = Arc::new(Argon2PasswordHasher::new(HashingParams::default(), 1)?);
+    let create = CreateSuperuser::new(users, hasher, Arc::new(SystemClock));
+    let user = if promote {
+        create.promote(&username).await?
+    } else {
+        let email = EmailAddress::parse(email.unwrap_or_default())?;
+        let password = match std::env::var(PASSWORD_VARIABLE) {
+            Ok(password) => password,
+            Err(_) => rpassword::prompt_password(format!("Password for {username}: "))?,
+        };
+        create.create(username, email, Password::parse(password)?).await?
+    };
+    println!("user {} ({}) is a superuser", user.id, user.username.as_str());
     pool.close().await?;
     Ok(())
 }

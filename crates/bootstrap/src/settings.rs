@@ -112,6 +112,9 @@ pub struct RateLimitSettings {
     pub failed_logins_per_username: QuotaSettings,
     pub failed_logins_per_client: QuotaSettings,
     pub registrations_per_client: QuotaSettings,
+    pub failed_password_changes_per_user: QuotaSettings,
+    pub password_resets_per_client: QuotaSettings,
+    pub password_resets_per_email: QuotaSettings,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

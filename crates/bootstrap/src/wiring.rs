@@ -13,19 +13,23 @@ use todo_adapters_auth::{
     RandomSecrets, SystemClock,
 };
 use todo_adapters_db::{
-    Pool, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmPrincipalStore, SeaOrmSessionRepository,
-    SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
+    Pool, SeaOrmApiKeyRepository, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmPasswordResetRepository,
+    SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoRepository, SeaOrmUnitOfWork,
+    SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
 use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
-use todo_application::jobs::{JobHandlers, RetryPolicy, WelcomeEmail};
+use todo_application::jobs::{JobHandlers, PasswordResetEmail, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
-    Clock, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher, PrincipalStore, RateLimiter,
-    Secrets, SessionRepository, TodoRepository, TokenService, UnitOfWork, UserRepository,
+    ApiKeyRepository, Clock, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher,
+    PasswordResetRepository, PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoRepository,
+    TokenService, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
-    Authenticate, CheckReadiness, CreateTodo, DeleteTodo, GetTodo, ListSessions, ListTodos, LogIn, LogOut,
-    ProcessNextJob, RefreshSession, RegisterUser, ReplaceTodo, RevokeSession, SendWelcomeEmail, UpdateTodo,
+    Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
+    CreateTodo, DeleteTodo, DeleteUser, GetTodo, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers,
+    LogIn, LogOut, ProcessNextJob, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob,
+    RevokeApiKey, RevokeSession, SendPasswordResetEmail, SendWelcomeEmail, SetUserFlags, UpdateTodo,
 };
 use tokio::sync::Notify;
 
@@ -50,7 +54,11 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let deadline = settings.database.query_timeout();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let users: Arc<dyn UserRepository> = Arc::new(SeaOrmUserRepository::new(pool, deadline));
-    let jobs = jobs(settings, pool, users.clone(), clock.clone())?;
+    let resets: Arc<dyn PasswordResetRepository> =
+        Arc::new(SeaOrmPasswordResetRepository::new(pool, deadline));
+    let api_keys: Arc<dyn ApiKeyRepository> = Arc::new(SeaOrmApiKeyRepository::new(pool, deadline));
+    let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
+    let jobs = jobs(settings, pool, users.clone(), resets.clone(), secrets.clone(), clock.clone())?;
     let committed = (jobs.wake.clone(), jobs.metrics.clone());
     let unit_of_work: Arc<dyn UnitOfWork> =
         Arc::new(SeaOrmUnitOfWork::new(pool, deadline).on_jobs_committed(Arc::new(move |kinds| {
@@ -60,7 +68,6 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
     let sessions: Arc<dyn SessionRepository> = Arc::new(SeaOrmSessionRepository::new(pool, deadline));
     let principals: Arc<dyn PrincipalStore> = Arc::new(SeaOrmPrincipalStore::new(pool, deadline));
-    let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
             .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
@@ -74,6 +81,9 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         failed_logins_per_username: quota(limits.failed_logins_per_username),
         failed_logins_per_client: quota(limits.failed_logins_per_client),
         registrations_per_client: quota(limits.registrations_per_client),
+        failed_password_changes_per_user: quota(limits.failed_password_changes_per_user),
+        password_resets_per_client: quota(limits.password_resets_per_client),
+        password_resets_per_email: quota(limits.password_resets_per_email),
     }));
 
     let http = AppState {
@@ -86,16 +96,16 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         ),
         log_in: LogIn::new(
             users.clone(),
-            hasher,
+            hasher.clone(),
             unit_of_work.clone(),
             secrets.clone(),
             tokens.clone(),
             clock.clone(),
-            limiter,
+            limiter.clone(),
         ),
         refresh_session: RefreshSession::new(
-            unit_of_work,
-            secrets,
+            unit_of_work.clone(),
+            secrets.clone(),
             tokens.clone(),
             clock.clone(),
             TimeDelta::seconds(settings.auth.refresh_reuse_grace_seconds),
@@ -104,6 +114,34 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         list_sessions: ListSessions::new(sessions.clone(), clock.clone()),
         revoke_session: RevokeSession::new(sessions, clock.clone()),
         authenticate: Authenticate::new(principals, tokens, clock.clone()),
+        authenticate_api_key: AuthenticateApiKey::new(api_keys.clone(), secrets.clone(), clock.clone()),
+        change_password: ChangePassword::new(
+            hasher.clone(),
+            unit_of_work.clone(),
+            clock.clone(),
+            limiter.clone(),
+        ),
+        request_password_reset: RequestPasswordReset::new(
+            unit_of_work.clone(),
+            clock.clone(),
+            limiter.clone(),
+        ),
+        confirm_password_reset: ConfirmPasswordReset::new(
+            resets,
+            secrets.clone(),
+            hasher,
+            unit_of_work.clone(),
+            clock.clone(),
+            limiter,
+        ),
+        create_api_key: CreateApiKey::new(api_keys.clone(), secrets, clock.clone()),
+        list_api_keys: ListApiKeys::new(api_keys.clone()),
+        revoke_api_key: RevokeApiKey::new(api_keys, clock.clone()),
+        list_users: ListUsers::new(users.clone()),
+        set_user_flags: SetUserFlags::new(unit_of_work, clock.clone()),
+        delete_user: DeleteUser::new(users.clone()),
+        list_jobs: ListJobs::new(jobs.store.clone()),
+        retry_job: RetryJob::new(jobs.store.clone(), clock.clone()),
         check_readiness: readiness(pool),
         create_todo: CreateTodo::new(todos.clone(), clock.clone()),
         list_todos: ListTodos::new(todos.clone()),
@@ -127,6 +165,8 @@ fn jobs(
     settings: &Settings,
     pool: &Pool,
     users: Arc<dyn UserRepository>,
+    resets: Arc<dyn PasswordResetRepository>,
+    secrets: Arc<dyn Secrets>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<JobRuntime> {
     let store: Arc<dyn JobStore> = Arc::new(SeaOrmJobStore::new(pool, settings.database.query_timeout()));
@@ -134,8 +174,17 @@ fn jobs(
         MiniJinjaTemplates::new(&settings.mail.link_base_url).context("the e-mail templates do not parse")?,
     );
     let mailer = mailer(&settings.mail)?;
+    let reset_email = SendPasswordResetEmail::new(
+        users.clone(),
+        resets,
+        secrets,
+        templates.clone(),
+        mailer.clone(),
+        clock.clone(),
+    );
     let handlers = JobHandlers::default()
-        .with::<WelcomeEmail>(Arc::new(SendWelcomeEmail::new(users, templates, mailer)));
+        .with::<WelcomeEmail>(Arc::new(SendWelcomeEmail::new(users, templates, mailer)))
+        .with::<PasswordResetEmail>(Arc::new(reset_email));
     let jobs = &settings.jobs;
     let retry = RetryPolicy {
         base: Duration::from_millis(jobs.retry_base_ms),

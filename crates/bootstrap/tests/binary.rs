@@ -38,15 +38,17 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let url = database.url.as_str();
     let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n\
-                   pending m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n";
+                   pending m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n\
+                   pending m20261202_000005_accounts\n";
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
     migrate(url, &["down"]).await;
     let one_down = "applied m20261121_000001_create_users\napplied m20261121_000002_create_todos\n\
-                    applied m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n";
+                    applied m20261202_000003_create_jobs\napplied m20261202_000004_create_sessions\n\
+                    pending m20261202_000005_accounts\n";
     assert_eq!(migrate(url, &["status"]).await, one_down);
-    migrate(url, &["down", "--steps", "3"]).await;
+    migrate(url, &["down", "--steps", "4"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
@@ -61,6 +63,107 @@ async fn migrate_commands_apply_roll_back_and_report_on_sqlite() {
 #[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
 async fn migrate_commands_apply_roll_back_and_report_on_postgres() {
     migrate_commands_apply_roll_back_and_report(Backend::Postgres).await;
+}
+
+async fn create_superuser(database_url: &str, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut command = todo_api(Path::new(env!("CARGO_MANIFEST_DIR")));
+    command.args(["users", "create-superuser"]).args(args);
+    command.env("APP_DATABASE__URL", database_url).env("APP_LOG__FILTER", "warn").stdin(Stdio::null());
+    if let Some(password) = password {
+        command.env("TODO_API_PASSWORD", password);
+    }
+    command.output().await.unwrap()
+}
+
+/// A pool of one connection on the test database, to look at it or prepare it.
+async fn pool(database_url: &str) -> todo_adapters_db::Pool {
+    let options = todo_adapters_db::DatabaseOptions {
+        url: database_url.to_owned(),
+        max_connections: 1,
+        acquire_timeout: Duration::from_secs(5),
+        query_timeout: Duration::from_secs(5),
+        in_process_reads: false,
+    };
+    todo_adapters_db::connect(&options).await.unwrap()
+}
+
+/// Every user's name, superuser flag and active flag, by id.
+async fn superusers(database_url: &str) -> Vec<(String, bool, bool)> {
+    use todo_adapters_db::ConnectionTrait;
+    let pool = pool(database_url).await;
+    let statement = todo_adapters_db::Statement::from_string(
+        pool.db().get_database_backend(),
+        "SELECT username, is_superuser, is_active FROM users ORDER BY id",
+    );
+    let rows = pool.db().query_all_raw(statement).await.unwrap();
+    let flags = |row: &todo_adapters_db::QueryResult| {
+        let name: String = row.try_get("", "username").unwrap();
+        (name, row.try_get("", "is_superuser").unwrap(), row.try_get("", "is_active").unwrap())
+    };
+    let users = rows.iter().map(flags).collect();
+    pool.close().await.unwrap();
+    users
+}
+
+async fn create_superuser_makes_one_or_promotes_an_existing_user(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let url = database.url.as_str();
+    let made = create_superuser(
+        url,
+        &["--username", "root", "--email", "root@example.com"],
+        Some("root password 1"),
+    )
+    .await;
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("root"));
+    let again = create_superuser(
+        url,
+        &["--username", "root", "--email", "other@example.com"],
+        Some("root password 1"),
+    )
+    .await;
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already registered"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let short =
+        create_superuser(url, &["--username", "ada", "--email", "ada@example.com"], Some("short")).await;
+    assert!(!short.status.success(), "a password that registration would refuse is refused");
+    let no_tty = create_superuser(url, &["--username", "ada", "--email", "ada@example.com"], None).await;
+    assert!(
+        !no_tty.status.success(),
+        "without the variable the password is asked for, and there is no terminal"
+    );
+    assert_eq!(superusers(url).await, [("root".to_owned(), true, true)]);
+    let unknown = create_superuser(url, &["--username", "ada", "--promote"], None).await;
+    assert!(!unknown.status.success());
+    // A deactivated regular user, then promoted (and activated).
+    use todo_adapters_db::ConnectionTrait;
+    let pool = pool(url).await;
+    pool.db()
+        .execute_unprepared(
+            "INSERT INTO users (username, email, password_hash, is_active, created_at, is_superuser) \
+             VALUES ('ada', 'ada@example.com', 'x', false, '2026-12-02T10:00:00Z', false)",
+        )
+        .await
+        .unwrap();
+    pool.close().await.unwrap();
+    let promoted = create_superuser(url, &["--username", "ada", "--promote"], None).await;
+    assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
+    assert_eq!(superusers(url).await, [("root".to_owned(), true, true), ("ada".to_owned(), true, true)]);
+}
+
+#[tokio::test]
+async fn create_superuser_makes_one_or_promotes_an_existing_user_on_sqlite() {
+    create_superuser_makes_one_or_promotes_an_existing_user(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
+async fn create_superuser_makes_one_or_promotes_an_existing_user_on_postgres() {
+    create_superuser_makes_one_or_promotes_an_existing_user(Backend::Postgres).await;
 }
 
 #[tokio::test]

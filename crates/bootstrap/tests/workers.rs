@@ -39,6 +39,7 @@ async fn registered(pool: &Pool, count: usize) {
             username: Username::parse(format!("user{n}")).unwrap(),
             email: EmailAddress::parse(format!("user{n}@example.com")).unwrap(),
             password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+            is_superuser: false,
             created_at: Utc::now(),
         };
         let user = transaction.users().insert(user).await.unwrap();

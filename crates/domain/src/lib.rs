@@ -6,11 +6,13 @@
 //! value object has private fields, so the only way to hold one is to have passed
 //! its constructor.
 
+mod api_key;
 mod description;
 mod email;
 mod id;
 mod page;
 mod password;
+mod password_reset;
 mod scope;
 mod session;
 mod title;
@@ -18,11 +20,16 @@ mod todo;
 mod user;
 mod username;
 
+pub use api_key::{
+    API_KEY_MAX_DAYS, API_KEY_NAME_MAX_CHARS, API_KEY_PREFIX, API_KEY_SHOWN_CHARS,
+    API_KEY_USE_RECORDED_EVERY, ApiKey, ApiKeyId, ApiKeyIdError, ApiKeyName, ApiKeyNameError,
+};
 pub use description::{DESCRIPTION_MAX_CHARS, DescriptionError, TodoDescription};
 pub use email::{EMAIL_MAX_CHARS, EmailAddress, EmailError};
 pub use id::{IdError, TodoId, UserId};
 pub use page::{LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, Page, PageError};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError, PasswordHash};
+pub use password_reset::PASSWORD_RESET_LIFETIME;
 pub use scope::{Scope, ScopeError, Scopes};
 pub use session::{
     REFRESH_REUSE_GRACE, REFRESH_TOKEN_LIFETIME, SESSION_LIFETIME, Session, SessionId, SessionIdError,

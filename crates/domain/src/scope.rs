@@ -72,6 +72,12 @@ impl Scopes {
         self.0.is_subset(&of.0)
     }
 
+    /// The scopes in both sets.
+    #[must_use]
+    pub fn intersection(&self, other: &Self) -> Self {
+        Self(self.0.intersection(&other.0).copied().collect())
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
         self.0.iter().copied()
     }

@@ -32,9 +32,7 @@ impl SessionId {
     /// [`SessionIdError`] for anything else.
     pub fn parse(text: impl Into<String>) -> Result<Self, SessionIdError> {
         let text = text.into();
-        let valid =
-            text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if valid { Ok(Self(text)) } else { Err(SessionIdError) }
+        if is_random_id(&text) { Ok(Self(text)) } else { Err(SessionIdError) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -46,6 +44,11 @@ impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// 32 lower-case hexadecimal digits: the shape of every random id the service generates.
+pub(crate) fn is_random_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// One open (or closed) session of a user.

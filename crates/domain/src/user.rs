@@ -11,6 +11,8 @@ pub struct User {
     pub email: EmailAddress,
     pub password_hash: PasswordHash,
     pub is_active: bool,
+    /// May use the `/admin` routes (with a token that carries the `admin` scope).
+    pub is_superuser: bool,
     pub created_at: Timestamp,
 }
 
@@ -20,5 +22,6 @@ pub struct NewUser {
     pub username: Username,
     pub email: EmailAddress,
     pub password_hash: PasswordHash,
+    pub is_superuser: bool,
     pub created_at: Timestamp,
 }

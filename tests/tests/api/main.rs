@@ -1,6 +1,8 @@
 //! Black-box tests of the running service over real HTTP: every row of the API
 //! contract, checked on status, headers and body.
 
+mod admin;
+mod api_keys;
 mod auth;
 mod concurrency;
 mod health;
@@ -10,6 +12,7 @@ mod limits;
 mod metrics;
 mod openapi;
 mod outage;
+mod passwords;
 mod rate_limits;
 mod sessions;
 mod sqlite_lock;

@@ -37,23 +37,34 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
         .collect();
     operations.sort();
     let expected = [
+        "delete /admin/users/{user_id}",
         "delete /todos/{todo_id}",
+        "delete /users/me/api-keys/{key_id}",
         "delete /users/me/sessions",
         "delete /users/me/sessions/{session_id}",
         "get /",
+        "get /admin/jobs",
+        "get /admin/users",
         "get /health",
         "get /health/ready",
         "get /metrics",
         "get /todos/",
         "get /todos/{todo_id}",
         "get /users/me",
+        "get /users/me/api-keys",
         "get /users/me/sessions",
+        "patch /admin/users/{user_id}",
         "patch /todos/{todo_id}",
+        "post /admin/jobs/{job_id}/retry",
         "post /auth/logout",
+        "post /auth/password-reset",
+        "post /auth/password-reset/confirm",
         "post /auth/register",
         "post /auth/token",
         "post /todos/",
+        "post /users/me/api-keys",
         "put /todos/{todo_id}",
+        "put /users/me/password",
     ];
     assert_eq!(operations, expected);
     for operation in expected {
@@ -64,13 +75,22 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
             "{operation} is not described"
         );
         // Each protected operation names the scope it needs (none beyond a session for the account's own).
-        let scope = match (method, path) {
-            ("get", todos) if todos.starts_with("/todos") => Some(json!(["todos:read"])),
-            (_, todos) if todos.starts_with("/todos") => Some(json!(["todos:write"])),
-            (_, account) if account.starts_with("/users/me") || account == "/auth/logout" => Some(json!([])),
+        // Operations an API key may use also list `APIKeyHeader`.
+        let bearer = |scopes: Value| json!({ "OAuth2PasswordBearer": scopes });
+        let expected = match (method, path) {
+            ("get", todos) if todos.starts_with("/todos") => {
+                Some(json!([bearer(json!(["todos:read"])), { "APIKeyHeader": [] }]))
+            }
+            (_, todos) if todos.starts_with("/todos") => {
+                Some(json!([bearer(json!(["todos:write"])), { "APIKeyHeader": [] }]))
+            }
+            ("get", "/users/me") => Some(json!([bearer(json!([])), { "APIKeyHeader": [] }])),
+            (_, account) if account.starts_with("/users/me") || account == "/auth/logout" => {
+                Some(json!([bearer(json!([]))]))
+            }
+            (_, admin) if admin.starts_with("/admin") => Some(json!([bearer(json!(["admin"]))])),
             _ => None,
         };
-        let expected = scope.map(|scopes| json!([{ "OAuth2PasswordBearer": scopes }]));
         assert_eq!(described.get("security").cloned(), expected, "{operation} security");
     }
     let flow = &document["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"];

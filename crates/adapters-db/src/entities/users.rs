@@ -10,6 +10,7 @@ pub struct Model {
     pub password_hash: String,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
+    pub is_superuser: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

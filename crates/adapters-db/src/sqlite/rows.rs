@@ -4,7 +4,7 @@ use rusqlite::Row;
 
 use super::in_process::FromSqliteRow;
 use super::values::{required_time, time};
-use crate::entities::{sessions, todos, users};
+use crate::entities::{api_keys, password_reset_tokens, sessions, todos, users};
 
 impl FromSqliteRow for todos::Model {
     const COLUMNS: &'static [&'static str] =
@@ -25,7 +25,7 @@ impl FromSqliteRow for todos::Model {
 
 impl FromSqliteRow for users::Model {
     const COLUMNS: &'static [&'static str] =
-        &["id", "username", "email", "password_hash", "is_active", "created_at"];
+        &["id", "username", "email", "password_hash", "is_active", "created_at", "is_superuser"];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
@@ -35,6 +35,7 @@ impl FromSqliteRow for users::Model {
             password_hash: row.get(3)?,
             is_active: row.get(4)?,
             created_at: required_time(row, 5)?,
+            is_superuser: row.get(6)?,
         })
     }
 }
@@ -74,6 +75,7 @@ impl FromSqliteRow for (sessions::Model, users::Model) {
         "B_password_hash",
         "B_is_active",
         "B_created_at",
+        "B_is_superuser",
     ];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -94,8 +96,95 @@ impl FromSqliteRow for (sessions::Model, users::Model) {
             password_hash: row.get(11)?,
             is_active: row.get(12)?,
             created_at: required_time(row, 13)?,
+            is_superuser: row.get(14)?,
         };
         Ok((session, user))
+    }
+}
+
+impl FromSqliteRow for password_reset_tokens::Model {
+    const COLUMNS: &'static [&'static str] = &["hash", "user_id", "created_at", "expires_at", "used_at"];
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            hash: row.get(0)?,
+            user_id: row.get(1)?,
+            created_at: required_time(row, 2)?,
+            expires_at: required_time(row, 3)?,
+            used_at: time(row, 4)?,
+        })
+    }
+}
+
+impl FromSqliteRow for api_keys::Model {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "user_id",
+        "name",
+        "prefix",
+        "hash",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ];
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        api_key_at(row, 0)
+    }
+}
+
+/// The key's columns, from column `at` on.
+fn api_key_at(row: &Row<'_>, at: usize) -> rusqlite::Result<api_keys::Model> {
+    Ok(api_keys::Model {
+        id: row.get(at)?,
+        user_id: row.get(at + 1)?,
+        name: row.get(at + 2)?,
+        prefix: row.get(at + 3)?,
+        hash: row.get(at + 4)?,
+        scope: row.get(at + 5)?,
+        created_at: required_time(row, at + 6)?,
+        expires_at: time(row, at + 7)?,
+        last_used_at: time(row, at + 8)?,
+        revoked_at: time(row, at + 9)?,
+    })
+}
+
+/// A key and its owner, as `api_keys JOIN users` selects them (`A_` and `B_` prefixed).
+impl FromSqliteRow for (api_keys::Model, users::Model) {
+    const COLUMNS: &'static [&'static str] = &[
+        "A_id",
+        "A_user_id",
+        "A_name",
+        "A_prefix",
+        "A_hash",
+        "A_scope",
+        "A_created_at",
+        "A_expires_at",
+        "A_last_used_at",
+        "A_revoked_at",
+        "B_id",
+        "B_username",
+        "B_email",
+        "B_password_hash",
+        "B_is_active",
+        "B_created_at",
+        "B_is_superuser",
+    ];
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        let key = api_key_at(row, 0)?;
+        let user = users::Model {
+            id: row.get(10)?,
+            username: row.get(11)?,
+            email: row.get(12)?,
+            password_hash: row.get(13)?,
+            is_active: row.get(14)?,
+            created_at: required_time(row, 15)?,
+            is_superuser: row.get(16)?,
+        };
+        Ok((key, user))
     }
 }
 
@@ -120,5 +209,13 @@ mod tests {
             .chain(selected::<users::Entity>().iter().map(|column| format!("B_{column}")))
             .collect();
         assert_eq!(pair, <(sessions::Model, users::Model)>::COLUMNS);
+        assert_eq!(selected::<password_reset_tokens::Entity>(), password_reset_tokens::Model::COLUMNS);
+        assert_eq!(selected::<api_keys::Entity>(), api_keys::Model::COLUMNS);
+        let pair: Vec<String> = selected::<api_keys::Entity>()
+            .iter()
+            .map(|column| format!("A_{column}"))
+            .chain(selected::<users::Entity>().iter().map(|column| format!("B_{column}")))
+            .collect();
+        assert_eq!(pair, <(api_keys::Model, users::Model)>::COLUMNS);
     }
 }

@@ -6,10 +6,15 @@
 //! Every request field is an `Option` so that a missing field is a validation
 //! problem reported with the others, not a parse failure that hides them.
 
+mod accounts;
 mod auth;
 mod todos;
 mod users;
 
+pub use accounts::{
+    AdminUserResponse, AdminUserUpdate, ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse, JobListQuery,
+    JobResponse, PageQuery, PasswordChange, PasswordResetConfirm, PasswordResetRequest,
+};
 pub use auth::{Token, TokenForm, TokenRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 pub use users::{SessionResponse, UserCreate, UserResponse};

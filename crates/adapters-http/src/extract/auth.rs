@@ -6,18 +6,23 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use std::marker::PhantomData;
 
-use todo_application::use_cases::Principal;
+use todo_application::use_cases::{Credential, Principal};
 use todo_domain::Scope;
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, NOT_A_SUPERUSER, NOT_ENOUGH_PERMISSIONS};
 use crate::state::AppState;
 
-/// Who the request's bearer token was issued to: an active user and an open session.
+/// Who is calling: the owner of the request's bearer token (an active user and an open
+/// session) or, without one, of its `X-API-Key`.
 ///
-/// No `Authorization` header, or one of another scheme: 401 "Not authenticated".
+/// Neither header (or an `Authorization` of another scheme): 401 "Not authenticated".
 /// A token that does not verify, or whose user or session is gone: 401 "Could not validate
-/// credentials". A deactivated user: 400 "Inactive user".
+/// credentials". An unknown, expired or revoked key: 401 "Invalid API key". A deactivated
+/// user: 400 "Inactive user".
 pub struct Caller(pub Principal);
+
+/// The request header that carries an API key.
+pub const API_KEY_HEADER: &str = "x-api-key";
 
 impl FromRequest for Caller {
     type Error = ApiError;
@@ -25,11 +30,64 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
+        let key = req.headers().get(API_KEY_HEADER).map(|value| value.to_str().map(str::to_owned));
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
-            let token = token.ok_or(ApiError::NotAuthenticated)?;
             let state = state.ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
-            Ok(Caller(state.authenticate.execute(&token).await?))
+            // With both, the bearer token wins.
+            if let Some(token) = token {
+                return Ok(Caller(state.authenticate.execute(&token).await?));
+            }
+            match key {
+                Some(Ok(key)) => Ok(Caller(state.authenticate_api_key.execute(key.trim()).await?)),
+                Some(Err(_)) => Err(ApiError::InvalidApiKey),
+                None => Err(ApiError::NotAuthenticated),
+            }
+        })
+    }
+}
+
+/// A [`Caller`] with a session's access token: managing sessions, keys and the password
+/// takes one. With an API key: 403 "Not enough permissions".
+pub struct SessionCaller(pub Principal);
+
+impl FromRequest for SessionCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let Caller(principal) = caller.await?;
+            match principal.credential {
+                Credential::Session(_) => Ok(SessionCaller(principal)),
+                Credential::ApiKey(_) => Err(ApiError::Forbidden(NOT_ENOUGH_PERMISSIONS)),
+            }
+        })
+    }
+}
+
+/// A [`Caller`] who is a superuser (otherwise 403 "The user doesn't have enough privileges",
+/// checked first) with the `admin` scope (otherwise 403 "Not enough permissions",
+/// `scope="admin"`). The flag is read with the user on every request: a demotion is
+/// effective at once.
+pub struct Admin(pub Principal);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let caller = Caller::from_request(req, payload);
+        Box::pin(async move {
+            let Caller(principal) = caller.await?;
+            if !principal.user.is_superuser {
+                return Err(ApiError::Forbidden(NOT_A_SUPERUSER));
+            }
+            if !principal.may(Scope::Admin) {
+                return Err(ApiError::MissingScope(Scope::Admin));
+            }
+            Ok(Admin(principal))
         })
     }
 }

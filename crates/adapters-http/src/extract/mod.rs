@@ -12,12 +12,12 @@ mod json;
 mod path;
 mod query;
 
-pub use auth::{Caller, Scoped, TodosRead, TodosWrite};
+pub use auth::{Admin, Caller, Scoped, SessionCaller, TodosRead, TodosWrite};
 pub use body::BodyLimit;
 pub use client::{ClientAddress, TrustProxyHeaders};
 pub use form::ValidForm;
 pub use json::ValidJson;
-pub use path::TodoIdPath;
+pub use path::{JobIdPath, TodoIdPath, UserIdPath};
 pub use query::ValidQuery;
 
 use crate::errors::ApiError;

@@ -3,9 +3,10 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde_json::Value;
-use todo_domain::TodoId;
+use todo_application::ports::JobId;
+use todo_domain::{TodoId, UserId};
 
-use crate::errors::{ApiError, TODO_NOT_FOUND};
+use crate::errors::{ApiError, JOB_NOT_RETRYABLE, TODO_NOT_FOUND, USER_NOT_FOUND};
 use crate::validation::{Rule, ValidationErrors, Violation};
 
 /// The `{todo_id}` path segment as a [`TodoId`]: 422 `int_parsing` when it is not
@@ -23,11 +24,46 @@ impl FromRequest for TodoIdPath {
 }
 
 fn parse(text: &str) -> Result<TodoId, ApiError> {
+    let raw = positive_id(text, "todo_id", TODO_NOT_FOUND)?;
+    TodoId::new(raw).map_err(|_| ApiError::NotFound(TODO_NOT_FOUND))
+}
+
+/// The `{user_id}` path segment of the administrators' routes, checked as a todo's id is.
+pub struct UserIdPath(pub UserId);
+
+impl FromRequest for UserIdPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let text = req.match_info().get("user_id").unwrap_or_default();
+        let id = positive_id(text, "user_id", USER_NOT_FOUND)
+            .and_then(|raw| UserId::new(raw).map_err(|_| ApiError::NotFound(USER_NOT_FOUND)));
+        ready(id.map(UserIdPath))
+    }
+}
+
+/// The `{job_id}` path segment, checked as a todo's id is.
+pub struct JobIdPath(pub JobId);
+
+impl FromRequest for JobIdPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let text = req.match_info().get("job_id").unwrap_or_default();
+        ready(positive_id(text, "job_id", JOB_NOT_RETRYABLE).map(|raw| JobIdPath(JobId(raw))))
+    }
+}
+
+/// An id in a path: 422 `int_parsing` when it is not an integer, `greater_than` when it is
+/// not positive, and 404 `not_found` when it is too large to be anyone's id.
+fn positive_id(text: &str, field: &'static str, not_found: &'static str) -> Result<i64, ApiError> {
     let invalid = |rule| {
         ApiError::Validation(ValidationErrors::one(Violation::new(
             rule,
             "path",
-            Some("todo_id"),
+            Some(field),
             Some(Value::String(text.to_owned())),
         )))
     };
@@ -36,9 +72,10 @@ fn parse(text: &str) -> Result<TodoId, ApiError> {
         return Err(invalid(Rule::int_parsing()));
     }
     match text.parse::<i64>() {
-        Ok(raw) => TodoId::new(raw).map_err(|_| invalid(Rule::greater_than(0))),
+        Ok(raw) if raw > 0 => Ok(raw),
+        Ok(_) => Err(invalid(Rule::greater_than(0))),
         Err(_) if text.starts_with('-') => Err(invalid(Rule::greater_than(0))),
-        Err(_) => Err(ApiError::NotFound(TODO_NOT_FOUND)),
+        Err(_) => Err(ApiError::NotFound(not_found)),
     }
 }
 

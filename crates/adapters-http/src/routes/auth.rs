@@ -3,18 +3,24 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use todo_application::use_cases::LogInAttempt;
 use todo_domain::Password;
 
-use crate::dto::{Token, TokenForm, TokenRequest, UserCreate, UserResponse};
+use crate::dto::{
+    PasswordResetConfirm, PasswordResetRequest, Token, TokenForm, TokenRequest, UserCreate, UserResponse,
+};
 use crate::errors::ApiError;
 use crate::errors::ErrorResponse;
-use crate::extract::{Caller, ClientAddress, ValidForm, ValidJson};
-use crate::responses::{AuthenticationFailed, InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
+use crate::extract::{ClientAddress, SessionCaller, ValidForm, ValidJson};
+use crate::responses::{
+    AuthenticationFailed, Forbidden, InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable,
+};
 use crate::state::AppState;
 use crate::validation::{Rule, ValidationErrors, Violation};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))
         .service(web::resource("/auth/token").route(web::post().to(token)))
-        .service(web::resource("/auth/logout").route(web::post().to(log_out)));
+        .service(web::resource("/auth/logout").route(web::post().to(log_out)))
+        .service(web::resource("/auth/password-reset").route(web::post().to(request_password_reset)))
+        .service(web::resource("/auth/password-reset/confirm").route(web::post().to(confirm_password_reset)));
 }
 
 /// Register a new user.
@@ -113,12 +119,59 @@ fn password_grant(form: &TokenForm) -> Result<(&str, &str), ApiError> {
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("OAuth2PasswordBearer" = [])),
     responses(
         (status = 204, description = "The session is closed"),
-        AuthenticationFailed, Unavailable,
+        AuthenticationFailed, Forbidden, Unavailable,
     ))]
 pub(crate) async fn log_out(
-    Caller(principal): Caller,
+    SessionCaller(principal): SessionCaller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.log_out.execute(&principal).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The answer to every accepted reset request, whether the address is registered or not.
+const RESET_ON_ITS_WAY: &str = "If the address is registered, a reset e-mail is on its way";
+
+/// Ask for a password-reset e-mail.
+///
+/// The same answer, in about the same time, whether the address is registered or not. If it
+/// is (and the account active), a background job e-mails a link with a single-use token valid
+/// 60 minutes. Limited per client address and per e-mail address.
+#[utoipa::path(post, path = "/auth/password-reset", tag = "auth",
+    request_body(content = PasswordResetRequest, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Accepted", body = ErrorResponse,
+            example = json!({ "detail": "If the address is registered, a reset e-mail is on its way" })),
+        PayloadTooLarge, InvalidRequest, TooManyRequests, Unavailable,
+    ))]
+pub(crate) async fn request_password_reset(
+    state: web::Data<AppState>,
+    ClientAddress(client): ClientAddress,
+    ValidJson(body): ValidJson<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = body.into_domain()?;
+    state.request_password_reset.execute(&email, &client).await?;
+    Ok(HttpResponse::Accepted().json(ErrorResponse { detail: RESET_ON_ITS_WAY.to_owned() }))
+}
+
+/// Set a new password with the token of a reset e-mail.
+///
+/// The token works once, and every session of the user ends. Bad tokens are limited per
+/// client address.
+#[utoipa::path(post, path = "/auth/password-reset/confirm", tag = "auth",
+    request_body(content = PasswordResetConfirm, content_type = "application/json"),
+    responses(
+        (status = 204, description = "The password is changed"),
+        (status = 400, description = "The token is unknown, used or expired", body = ErrorResponse,
+            example = json!({ "detail": "Invalid or expired reset token" })),
+        PayloadTooLarge, InvalidRequest, TooManyRequests, Unavailable,
+    ))]
+pub(crate) async fn confirm_password_reset(
+    state: web::Data<AppState>,
+    ClientAddress(client): ClientAddress,
+    ValidJson(body): ValidJson<PasswordResetConfirm>,
+) -> Result<HttpResponse, ApiError> {
+    let (token, new_password) = body.into_domain()?;
+    state.confirm_password_reset.execute(&token, new_password, &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,7 @@
 //! The routes, one file per resource. Handlers stay thin: extract validated
 //! input, convert it to domain values, run one use case, shape the response.
 
+pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod health;
 pub(crate) mod todos;
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     users::configure(cfg);
     todos::configure(cfg);
+    admin::configure(cfg);
 }
 
 /// A route for `GET` that also answers `HEAD`, as every readable resource should.

@@ -30,7 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create a todo.
-#[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
+#[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
     request_body(content = TodoCreate, content_type = "application/json"),
     responses(
         (status = 201, description = "The new todo, not yet completed", body = TodoResponse),
@@ -47,7 +47,7 @@ pub(crate) async fn create_todo(
 }
 
 /// List the caller's todos, in id order.
-#[utoipa::path(get, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"])),
+#[utoipa::path(get, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"]), ("APIKeyHeader" = [])),
     params(TodoListQuery),
     responses(
         (status = 200, description = "One page of the caller's own todos", body = Vec<TodoResponse>),
@@ -64,7 +64,7 @@ pub(crate) async fn list_todos(
 }
 
 /// Read one of the caller's todos.
-#[utoipa::path(get, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"])),
+#[utoipa::path(get, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"]), ("APIKeyHeader" = [])),
     params(TodoId),
     responses(
         (status = 200, description = "The todo", body = TodoResponse),
@@ -83,7 +83,7 @@ pub(crate) async fn get_todo(
 ///
 /// Only the fields present change; `description: null` clears the description.
 /// `updated_at` is set.
-#[utoipa::path(patch, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
+#[utoipa::path(patch, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
     params(TodoId),
     request_body(content = TodoUpdate, content_type = "application/json"),
     responses(
@@ -104,7 +104,7 @@ pub(crate) async fn update_todo(
 /// Replace one of the caller's todos.
 ///
 /// Every field is replaced; a description left out or `null` is cleared. `updated_at` is set.
-#[utoipa::path(put, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
+#[utoipa::path(put, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
     params(TodoId),
     request_body(content = TodoReplace, content_type = "application/json"),
     responses(
@@ -123,7 +123,7 @@ pub(crate) async fn replace_todo(
 }
 
 /// Delete one of the caller's todos.
-#[utoipa::path(delete, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"])),
+#[utoipa::path(delete, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
     params(TodoId),
     responses(
         (status = 204, description = "Deleted; no body"),

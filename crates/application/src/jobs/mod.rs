@@ -9,5 +9,5 @@ mod retry;
 #[cfg(any(test, feature = "mocks"))]
 pub use handlers::MockJobHandler;
 pub use handlers::{JobError, JobHandler, JobHandlers};
-pub use payloads::{JobPayload, WelcomeEmail, decode};
+pub use payloads::{JobPayload, PasswordResetEmail, WelcomeEmail, decode};
 pub use retry::RetryPolicy;

@@ -75,6 +75,20 @@ impl JobPayload for WelcomeEmail {
     const MAX_ATTEMPTS: u32 = 12;
 }
 
+/// E-mail a password-reset link to whoever has this address, if anyone does. Queued for every
+/// request, known address or not, so that the request takes the same time either way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetEmail {
+    pub email: String,
+}
+
+impl JobPayload for PasswordResetEmail {
+    const KIND: &'static str = "password_reset_email";
+    const VERSION: u32 = 1;
+    /// About 4 minutes of retries: a reset link that arrives an hour late is of no use.
+    const MAX_ATTEMPTS: u32 = 8;
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};

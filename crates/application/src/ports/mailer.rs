@@ -46,4 +46,6 @@ pub struct TemplateError(#[source] pub Source);
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait MailTemplates: Send + Sync {
     fn welcome(&self, to: &EmailAddress, username: &str) -> Result<Email, TemplateError>;
+    /// The message carrying a reset link with `token`, the secret itself.
+    fn password_reset(&self, to: &EmailAddress, username: &str, token: &str) -> Result<Email, TemplateError>;
 }

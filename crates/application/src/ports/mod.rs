@@ -1,11 +1,13 @@
 //! Ports: the capabilities the use cases need, as traits. Each documents the
 //! errors it may return; adapters translate their technology's errors into them.
 
+mod api_keys;
 mod clock;
 mod health_check;
 mod jobs;
 mod mailer;
 mod password_hasher;
+mod password_resets;
 mod rate_limiter;
 mod repository_error;
 mod sessions;
@@ -14,11 +16,13 @@ mod token_service;
 mod unit_of_work;
 mod user_repository;
 
+pub use api_keys::ApiKeyRepository;
 pub use clock::Clock;
 pub use health_check::{HealthCheck, HealthCheckError};
 pub use jobs::{ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, QueueStats};
 pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
 pub use password_hasher::{HashError, PasswordHasher};
+pub use password_resets::{NewPasswordReset, PasswordResetRepository};
 pub use rate_limiter::{Limit, RateLimiter, RetryAfter};
 pub use repository_error::{RepositoryError, UniqueKey};
 pub use sessions::{
@@ -27,8 +31,10 @@ pub use sessions::{
 pub use todo_repository::TodoRepository;
 pub use token_service::{AccessClaims, AccessToken, TokenError, TokenService};
 pub use unit_of_work::{Transaction, UnitOfWork};
-pub use user_repository::UserRepository;
+pub use user_repository::{UserFlags, UserOverview, UserRepository};
 
+#[cfg(any(test, feature = "mocks"))]
+pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]
@@ -39,6 +45,8 @@ pub use jobs::{MockJobQueue, MockJobStore};
 pub use mailer::{MockMailTemplates, MockMailer};
 #[cfg(any(test, feature = "mocks"))]
 pub use password_hasher::MockPasswordHasher;
+#[cfg(any(test, feature = "mocks"))]
+pub use password_resets::MockPasswordResetRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use rate_limiter::MockRateLimiter;
 #[cfg(any(test, feature = "mocks"))]

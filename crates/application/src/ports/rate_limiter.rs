@@ -9,6 +9,13 @@ pub enum Limit {
     FailedLoginsPerClient,
     /// Registrations from one client address.
     RegistrationsPerClient,
+    /// Failed password changes (a wrong current password) of one user: a stolen access
+    /// token must not become a way to guess the password.
+    FailedPasswordChangesPerUser,
+    /// Password-reset requests, and confirmations with a bad token, from one client address.
+    PasswordResetsPerClient,
+    /// Password-reset requests for one e-mail address, whoever asks: no mailbox gets flooded.
+    PasswordResetsPerEmail,
 }
 
 /// The limit is used up; the caller may try again after this long.

@@ -4,11 +4,11 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use todo_domain::{Session, SessionId, Timestamp, User, UserId};
+use todo_domain::{ApiKeyId, Session, SessionId, Timestamp, User, UserId};
 
 use super::RepositoryError;
 
-/// The hash of an opaque secret (a refresh token): what is stored and looked up, never the
+/// The hash of an opaque secret (a refresh token, a reset token, an API key): what is stored and looked up, never the
 /// secret itself.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TokenHash(pub String);
@@ -101,6 +101,7 @@ impl fmt::Debug for IssuedSecret {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Secrets: Send + Sync {
     fn session_id(&self) -> SessionId;
+    fn api_key_id(&self) -> ApiKeyId;
     /// A new secret of at least 128 random bits, URL-safe.
     fn issue(&self) -> IssuedSecret;
     fn hash(&self, secret: &str) -> TokenHash;

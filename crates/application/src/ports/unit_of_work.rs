@@ -1,6 +1,9 @@
 use async_trait::async_trait;
 
-use super::{JobQueue, RepositoryError, SessionRepository, TodoRepository, UserRepository};
+use super::{
+    ApiKeyRepository, JobQueue, PasswordResetRepository, RepositoryError, SessionRepository, TodoRepository,
+    UserRepository,
+};
 
 /// Runs several repository calls as one unit: all of them take effect, or none.
 ///
@@ -33,6 +36,8 @@ pub trait Transaction: Send + Sync {
     fn users(&self) -> &dyn UserRepository;
     fn todos(&self) -> &dyn TodoRepository;
     fn sessions(&self) -> &dyn SessionRepository;
+    fn password_resets(&self) -> &dyn PasswordResetRepository;
+    fn api_keys(&self) -> &dyn ApiKeyRepository;
     /// Jobs enqueued here run only if the transaction commits.
     fn jobs(&self) -> &dyn JobQueue;
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;

@@ -1,22 +1,39 @@
 use std::sync::Arc;
 
-use todo_domain::{Scope, Scopes, SessionId, User};
+use todo_domain::{ApiKeyId, Scope, Scopes, SessionId, User};
 use tracing::instrument;
 
 use crate::ports::{Clock, PrincipalStore, RepositoryError, TokenService};
 
-/// Who is calling, as proven by an access token: the user, the session the token belongs
-/// to, and what the token allows.
+/// Who is calling, as proven by an access token or an API key: the user, the credential,
+/// and what the credential allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user: User,
-    pub session: SessionId,
+    pub credential: Credential,
     pub scopes: Scopes,
+}
+
+/// What a caller proved who they are with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// An access token of this session.
+    Session(SessionId),
+    /// This API key.
+    ApiKey(ApiKeyId),
 }
 
 impl Principal {
     pub fn may(&self, scope: Scope) -> bool {
         self.scopes.contains(scope)
+    }
+
+    /// The session of the caller's access token; `None` for an API key.
+    pub fn session(&self) -> Option<&SessionId> {
+        match &self.credential {
+            Credential::Session(id) => Some(id),
+            Credential::ApiKey(_) => None,
+        }
     }
 }
 
@@ -65,7 +82,7 @@ impl Authenticate {
             return Err(AuthenticateError::Inactive);
         }
         tracing::Span::current().record("user_id", user.id.get());
-        Ok(Principal { user, session: claims.session, scopes: claims.scopes })
+        Ok(Principal { user, credential: Credential::Session(claims.session), scopes: claims.scopes })
     }
 }
 
@@ -111,7 +128,14 @@ mod tests {
     #[tokio::test]
     async fn authenticate_returns_the_user_the_session_and_the_tokens_scopes() {
         let principal = authenticate(principals(Some((user(1), session(1)))), tokens(true)).await.unwrap();
-        assert_eq!(principal, Principal { user: user(1), session: session_id(), scopes: claims().scopes });
+        assert_eq!(
+            principal,
+            Principal {
+                user: user(1),
+                credential: Credential::Session(session_id()),
+                scopes: claims().scopes
+            }
+        );
         assert!(principal.may(Scope::TodosRead) && !principal.may(Scope::TodosWrite));
     }
 

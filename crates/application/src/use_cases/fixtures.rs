@@ -2,8 +2,8 @@
 
 use chrono::{TimeZone, Utc};
 use todo_domain::{
-    EmailAddress, PasswordHash, Scopes, Session, SessionId, Timestamp, Todo, TodoDescription, TodoId,
-    TodoTitle, User, UserId, Username,
+    ApiKeyId, EmailAddress, PasswordHash, Scopes, Session, SessionId, Timestamp, Todo, TodoDescription,
+    TodoId, TodoTitle, User, UserId, Username,
 };
 
 use mockall::predicate::eq;
@@ -38,6 +38,7 @@ pub fn user(id: i64) -> User {
         username: Username::parse(format!("user{id}")).unwrap(),
         email: EmailAddress::parse(format!("user{id}@example.com")).unwrap(),
         password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        is_superuser: false,
         is_active: true,
         created_at: now(),
     }
@@ -53,6 +54,10 @@ pub fn todo(id: i64, owner: i64) -> Todo {
         created_at: now(),
         updated_at: None,
     }
+}
+
+pub fn api_key_id() -> ApiKeyId {
+    ApiKeyId::parse("fedcba9876543210fedcba9876543210").unwrap()
 }
 
 pub fn session_id() -> SessionId {
@@ -88,6 +93,7 @@ pub fn todos_holding(found: Option<Todo>) -> MockTodoRepository {
 pub fn secrets() -> MockSecrets {
     let mut secrets = MockSecrets::new();
     secrets.expect_session_id().returning(session_id);
+    secrets.expect_api_key_id().returning(api_key_id);
     secrets.expect_issue().returning(|| IssuedSecret {
         secret: "refresh-secret".into(),
         hash: TokenHash("hash-of-refresh-secret".into()),

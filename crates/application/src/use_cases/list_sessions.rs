@@ -25,7 +25,7 @@ impl ListSessions {
         Ok(open
             .into_iter()
             .map(|session| {
-                let current = session.id == principal.session;
+                let current = principal.session() == Some(&session.id);
                 (session, current)
             })
             .collect())

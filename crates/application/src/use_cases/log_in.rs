@@ -102,7 +102,7 @@ impl LogIn {
         if !user.is_active {
             return Err(LogInError::Inactive);
         }
-        let allowed = Scopes::allowed_for(false);
+        let allowed = Scopes::allowed_for(user.is_superuser);
         let scopes = if requested.is_empty() {
             allowed
         } else {

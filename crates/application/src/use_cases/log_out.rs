@@ -17,10 +17,12 @@ impl LogOut {
     }
 
     /// # Errors
-    /// The store's; a session revoked meanwhile is not an error.
+    /// The store's; a session revoked meanwhile is not an error, and a caller with an API key
+    /// has no session to end.
     #[instrument(name = "log_out", skip_all, fields(user_id = %principal.user.id))]
     pub async fn execute(&self, principal: &Principal) -> Result<(), RepositoryError> {
-        match self.sessions.revoke(principal.user.id, &principal.session, self.clock.now()).await {
+        let Some(session) = principal.session() else { return Ok(()) };
+        match self.sessions.revoke(principal.user.id, session, self.clock.now()).await {
             Ok(()) | Err(RepositoryError::NotFound) => Ok(()),
             Err(error) => Err(error),
         }

@@ -3,46 +3,70 @@
 //! failure mode breaks the build wherever it must be handled.
 
 mod authenticate;
+mod authenticate_api_key;
+mod change_password;
 mod check_readiness;
+mod confirm_password_reset;
+mod create_api_key;
+mod create_superuser;
 mod create_todo;
 mod delete_todo;
+mod delete_user;
 mod get_todo;
 mod issued_tokens;
+mod list_api_keys;
 mod list_jobs;
 mod list_sessions;
 mod list_todos;
+mod list_users;
 mod log_in;
 mod log_out;
 mod process_next_job;
 mod refresh_session;
 mod register_user;
 mod replace_todo;
+mod request_password_reset;
 mod retry_job;
+mod revoke_api_key;
 mod revoke_session;
+mod send_password_reset_email;
 mod send_welcome_email;
+mod set_user_flags;
 mod update_todo;
 
 #[cfg(test)]
 mod fixtures;
 
-pub use authenticate::{Authenticate, AuthenticateError, Principal};
+pub use authenticate::{Authenticate, AuthenticateError, Credential, Principal};
+pub use authenticate_api_key::{AuthenticateApiKey, AuthenticateApiKeyError};
+pub use change_password::{ChangePassword, ChangePasswordError};
 pub use check_readiness::{CheckReadiness, CheckReadinessError};
+pub use confirm_password_reset::{ConfirmPasswordReset, ConfirmPasswordResetError};
+pub use create_api_key::{ApiKeyRequest, CreateApiKey, CreateApiKeyError, CreatedApiKey};
+pub use create_superuser::{CreateSuperuser, CreateSuperuserError};
 pub use create_todo::{CreateTodo, CreateTodoError};
 pub use delete_todo::{DeleteTodo, DeleteTodoError};
+pub use delete_user::{DeleteUser, DeleteUserError};
 pub use get_todo::{GetTodo, GetTodoError};
 pub use issued_tokens::IssuedTokens;
+pub use list_api_keys::ListApiKeys;
 pub use list_jobs::ListJobs;
 pub use list_sessions::ListSessions;
 pub use list_todos::{ListTodos, ListTodosError};
+pub use list_users::ListUsers;
 pub use log_in::{LogIn, LogInAttempt, LogInError};
 pub use log_out::LogOut;
 pub use process_next_job::{JobOutcome, ProcessNextJob, ProcessedJob};
 pub use refresh_session::{RefreshSession, RefreshSessionError};
 pub use register_user::{RegisterUser, RegisterUserError};
 pub use replace_todo::{ReplaceTodo, ReplaceTodoError};
+pub use request_password_reset::{RequestPasswordReset, RequestPasswordResetError};
 pub use retry_job::{RetryJob, RetryJobError};
+pub use revoke_api_key::{RevokeApiKey, RevokeApiKeyError};
 pub use revoke_session::{RevokeSession, RevokeSessionError};
+pub use send_password_reset_email::SendPasswordResetEmail;
 pub use send_welcome_email::SendWelcomeEmail;
+pub use set_user_flags::{SetUserFlags, SetUserFlagsError};
 pub use update_todo::{UpdateTodo, UpdateTodoError};
 
 use todo_domain::{Todo, TodoId, UserId};

@@ -79,8 +79,8 @@ impl RegisterUser {
         let password_hash = self.hasher.hash(password).await?;
         let now = self.clock.now();
         let transaction = self.unit_of_work.begin().await?;
-        let user =
-            transaction.users().insert(NewUser { username, email, password_hash, created_at: now }).await?;
+        let new_user = NewUser { username, email, password_hash, is_superuser: false, created_at: now };
+        let user = transaction.users().insert(new_user).await?;
         transaction.jobs().enqueue(WelcomeEmail { user_id: user.id.get() }.into_job(now)).await?;
         transaction.commit().await?;
         Ok(user)
@@ -178,6 +178,7 @@ mod tests {
             username: Username::parse("ada").unwrap(),
             email: EmailAddress::parse("ada@example.com").unwrap(),
             password_hash: PasswordHash::new("$argon2id$hash".into()),
+            is_superuser: false,
             created_at: now(),
         };
         let mut inserts = MockUserRepository::new();

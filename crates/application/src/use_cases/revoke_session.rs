@@ -56,10 +56,14 @@ mod tests {
     use super::*;
     use crate::ports::MockSessionRepository;
     use crate::use_cases::fixtures::{clock, now, session, session_id, unavailable, user, user_id};
-    use crate::use_cases::{ListSessions, LogOut};
+    use crate::use_cases::{Credential, ListSessions, LogOut};
 
     fn principal() -> Principal {
-        Principal { user: user(1), session: session_id(), scopes: Scopes::allowed_for(false) }
+        Principal {
+            user: user(1),
+            credential: Credential::Session(session_id()),
+            scopes: Scopes::allowed_for(false),
+        }
     }
 
     fn other_id() -> SessionId {

@@ -38,10 +38,15 @@ impl SendWelcomeEmail {
             .templates
             .welcome(&user.email, user.username.as_str())
             .map_err(|error| JobError::Permanent(error.to_string()))?;
-        self.mailer.send(email).await.map_err(|error| match error {
-            MailError::Unavailable(_) => JobError::Retryable(chain(&error)),
-            MailError::Rejected(_) => JobError::Permanent(chain(&error)),
-        })
+        self.mailer.send(email).await.map_err(mail_failure)
+    }
+}
+
+/// A failed delivery as a job's failure: retried unless the server refused for good.
+pub(super) fn mail_failure(error: MailError) -> JobError {
+    match error {
+        MailError::Unavailable(_) => JobError::Retryable(chain(&error)),
+        MailError::Rejected(_) => JobError::Permanent(chain(&error)),
     }
 }
 

@@ -1,0 +1,164 @@
+use std::sync::Arc;
+
+use todo_domain::Password;
+use tracing::instrument;
+
+use super::Principal;
+use crate::ports::{
+    Clock, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter, UnitOfWork,
+};
+
+/// Changes the caller's password, given the current one, and ends every other session of
+/// theirs: whoever knew the old password is logged out everywhere but here.
+pub struct ChangePassword {
+    hasher: Arc<dyn PasswordHasher>,
+    unit_of_work: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+    limiter: Arc<dyn RateLimiter>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    #[error("incorrect password")]
+    IncorrectPassword,
+    /// Too many wrong current passwords for this user.
+    #[error("too many failed password changes")]
+    TooManyAttempts(RetryAfter),
+    #[error(transparent)]
+    Hashing(#[from] HashError),
+    #[error(transparent)]
+    Repository(#[from] RepositoryError),
+}
+
+impl ChangePassword {
+    pub fn new(
+        hasher: Arc<dyn PasswordHasher>,
+        unit_of_work: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+        limiter: Arc<dyn RateLimiter>,
+    ) -> Self {
+        Self { hasher, unit_of_work, clock, limiter }
+    }
+
+    /// # Errors
+    /// [`ChangePasswordError`]; nothing is changed unless the call succeeds.
+    #[instrument(name = "change_password", skip_all, fields(user_id = %principal.user.id))]
+    pub async fn execute(
+        &self,
+        principal: &Principal,
+        current: Password,
+        new: Password,
+    ) -> Result<(), ChangePasswordError> {
+        let user = &principal.user;
+        let key = user.id.to_string();
+        self.limiter
+            .check(Limit::FailedPasswordChangesPerUser, &key)
+            .map_err(ChangePasswordError::TooManyAttempts)?;
+        if !self.hasher.verify(current, Some(user.password_hash.clone())).await? {
+            self.limiter.record(Limit::FailedPasswordChangesPerUser, &key);
+            return Err(ChangePasswordError::IncorrectPassword);
+        }
+        // Hashing is slow: done before the transaction, which holds a writer meanwhile.
+        let hash = self.hasher.hash(new).await?;
+        let transaction = self.unit_of_work.begin().await?;
+        transaction.users().set_password(user.id, hash).await?;
+        transaction.sessions().revoke_all(user.id, principal.session().cloned(), self.clock.now()).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use mockall::predicate::eq;
+    use todo_domain::{PasswordHash, Scopes};
+
+    use super::*;
+    use crate::ports::{MockPasswordHasher, MockRateLimiter, MockSessionRepository, MockUserRepository};
+    use crate::use_cases::Credential;
+    use crate::use_cases::fixtures::{
+        clock, now, session_id, transaction_with_users, unlimited, user, user_id,
+    };
+
+    fn principal() -> Principal {
+        Principal {
+            user: user(1),
+            credential: Credential::Session(session_id()),
+            scopes: Scopes::allowed_for(false),
+        }
+    }
+
+    fn password(text: &str) -> Password {
+        Password::parse(text.to_owned()).unwrap()
+    }
+
+    fn hasher(current_matches: bool) -> MockPasswordHasher {
+        let mut hasher = MockPasswordHasher::new();
+        hasher
+            .expect_verify()
+            .withf(|password, hash| {
+                password.expose() == "old-password" && hash == &Some(user(1).password_hash)
+            })
+            .returning(move |_, _| Ok(current_matches));
+        hasher.expect_hash().returning(|_| Ok(PasswordHash::new("$argon2id$new".into())));
+        hasher
+    }
+
+    #[tokio::test]
+    async fn the_new_hash_is_stored_and_every_other_session_ends_in_one_transaction() {
+        let mut users = MockUserRepository::new();
+        users
+            .expect_set_password()
+            .with(eq(user_id(1)), eq(PasswordHash::new("$argon2id$new".into())))
+            .times(1)
+            .returning(|_, _| Ok(()));
+        let mut sessions = MockSessionRepository::new();
+        sessions
+            .expect_revoke_all()
+            .with(eq(user_id(1)), eq(Some(session_id())), eq(now()))
+            .times(1)
+            .returning(|_, _, _| Ok(2));
+        let change = ChangePassword::new(
+            Arc::new(hasher(true)),
+            Arc::new(transaction_with_users(sessions, users, true)),
+            Arc::new(clock()),
+            Arc::new(unlimited()),
+        );
+        change.execute(&principal(), password("old-password"), password("new-password")).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_wrong_current_password_changes_nothing_and_is_counted() {
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_check().returning(|_, _| Ok(()));
+        limiter
+            .expect_record()
+            .with(eq(Limit::FailedPasswordChangesPerUser), eq("1"))
+            .times(1)
+            .return_const(());
+        let change = ChangePassword::new(
+            Arc::new(hasher(false)),
+            Arc::new(crate::ports::MockUnitOfWork::new()),
+            Arc::new(clock()),
+            Arc::new(limiter),
+        );
+        let result = change.execute(&principal(), password("old-password"), password("new-password")).await;
+        assert!(matches!(result, Err(ChangePasswordError::IncorrectPassword)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn past_the_limit_no_password_is_checked() {
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_check().returning(|_, _| Err(RetryAfter(Duration::from_secs(60))));
+        let change = ChangePassword::new(
+            Arc::new(MockPasswordHasher::new()),
+            Arc::new(crate::ports::MockUnitOfWork::new()),
+            Arc::new(clock()),
+            Arc::new(limiter),
+        );
+        let result = change.execute(&principal(), password("old-password"), password("new-password")).await;
+        assert!(matches!(result, Err(ChangePasswordError::TooManyAttempts(_))), "{result:?}");
+    }
+}
