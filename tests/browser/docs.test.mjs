@@ -98,18 +98,24 @@ async function main() {
     assert.equal(new URL(page.url()).pathname, "/docs");
     await page.locator(".swagger-ui .information-container .title").getByText("TODO API").waitFor();
 
-    // Authorize through the OAuth2 password flow.
+    // Authorize through the OAuth2 password flow, asking for the todos:read scope only.
     await page.locator("button.btn.authorize").first().click();
+    const oauth = page.locator(".auth-container").filter({ hasText: "OAuth2PasswordBearer" });
+    for (const scope of ["todos:read", "todos:write", "admin"]) {
+      await oauth.locator("label").filter({ hasText: scope }).first().waitFor();
+    }
+    await oauth.locator("label").filter({ hasText: "todos:read" }).first().click();
     await page.locator("#oauth_username").fill(USER.username);
     await page.locator("#oauth_password").fill(USER.password);
     const [tokenResponse] = await Promise.all([
       page.waitForResponse((response) => response.url() === `${base}/auth/token`),
-      page.locator(".auth-container button.authorize").click(),
+      oauth.locator("button.authorize").click(),
     ]);
     assert.equal(tokenResponse.status(), 200, "the password flow logged in");
-    await page.locator(".auth-container").getByText("Authorized").waitFor();
-    await page.locator(".auth-container").getByRole("button", { name: "Remove authorization" }).waitFor();
-    await page.locator(".auth-container button.btn-done").click();
+    assert.equal((await tokenResponse.json()).scope, "todos:read", "the token carries the scope chosen");
+    await oauth.getByText("Authorized").waitFor();
+    await oauth.getByRole("button", { name: "Remove authorization" }).waitFor();
+    await page.locator(".auth-container button.btn-done").first().click();
 
     // Try it out: GET /todos/ as the authorized user.
     const operation = page.locator("#operations-todos-list_todos");
@@ -127,6 +133,19 @@ async function main() {
     await live.getByText("Read the API docs").first().waitFor();
     await page.screenshot({ path: join(screenshots, "swagger-ui.png"), fullPage: false });
 
+    // The narrowed token may not write: Swagger UI shows the 403 naming the scope.
+    const create = page.locator("#operations-todos-create_todo");
+    await create.locator(".opblock-summary").click();
+    const tryCreate = create.getByRole("button", { name: "Try it out" });
+    if (await tryCreate.isVisible()) await tryCreate.click();
+    const [refused] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${base}/todos/` && response.request().method() === "POST"),
+      create.locator("button.execute").click(),
+    ]);
+    assert.equal(refused.status(), 403, "a read-only token cannot create");
+    assert.equal(refused.headers()["www-authenticate"], 'Bearer scope="todos:write"');
+    await create.locator(".live-responses-table .response-col_status").getByText("403").waitFor();
+
     // ReDoc renders the operations.
     await page.goto(`${base}/redoc`);
     await page.getByRole("heading", { name: "Create a todo." }).waitFor({ timeout: 30_000 });
@@ -141,7 +160,7 @@ async function main() {
   }
   assert.deepEqual(leaked, [], "requests left the host");
   assert.deepEqual(problems, [], "the pages had errors");
-  console.log(`browser test passed: Swagger UI authorized and listed the todo; ReDoc rendered; screenshots in ${screenshots}`);
+  console.log(`browser test passed: Swagger UI authorized with the todos:read scope, listed the todo and was refused a write; ReDoc rendered; screenshots in ${screenshots}`);
 }
 
 main().catch((error) => {

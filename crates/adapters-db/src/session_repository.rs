@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
@@ -135,6 +135,21 @@ impl SessionRepository for SeaOrmSessionRepository {
             0 => Err(RepositoryError::NotFound),
             _ => Ok(()),
         }
+    }
+
+    #[instrument(name = "db.sessions.revoke_by_refresh_token", skip_all)]
+    async fn revoke_by_refresh_token(
+        &self,
+        hash: &TokenHash,
+        now: Timestamp,
+    ) -> Result<bool, RepositoryError> {
+        let session_of_token = Query::select()
+            .column(refresh_tokens::Column::SessionId)
+            .from(refresh_tokens::Entity)
+            .and_where(refresh_tokens::Column::Hash.eq(&hash.0))
+            .to_owned();
+        let filter = sea_orm::Condition::all().add(sessions::Column::Id.in_subquery(session_of_token));
+        Ok(self.revoke_where(filter, now).await? > 0)
     }
 
     #[instrument(name = "db.sessions.revoke_all", skip_all)]

@@ -35,6 +35,8 @@ use todo_application::use_cases::CheckReadiness;
 pub struct HttpOptions {
     pub body_limit: BodyLimit,
     pub cors: CorsPolicy,
+    /// `Secure` on the browser session's cookie: HTTPS only (production).
+    pub secure_cookies: bool,
     pub trust_proxy_headers: TrustProxyHeaders,
     pub metrics: web::Data<Metrics>,
     /// Built once with [`openapi::document`]; each worker serves a clone.
@@ -59,6 +61,10 @@ pub fn app(
         .app_data(state)
         .app_data(options.body_limit)
         .app_data(options.trust_proxy_headers)
+        .app_data(routes::browser_session::BrowserSessions {
+            cors: options.cors.clone(),
+            secure_cookies: options.secure_cookies,
+        })
         .app_data(options.metrics)
         .configure(routes::configure)
         .configure(|cfg| docs::configure(cfg, &options.openapi))

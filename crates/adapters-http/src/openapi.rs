@@ -7,7 +7,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::errors::{ErrorResponse, ValidationErrorResponse};
-use crate::routes::{admin, auth, health, todos, users};
+use crate::routes::{admin, auth, browser_session, health, todos, users};
 use crate::validation::{LocItem, Violation};
 
 #[derive(OpenApi)]
@@ -21,7 +21,8 @@ use crate::validation::{LocItem, Violation};
     ),
     paths(
         health::root, health::liveness, health::readiness, crate::metrics::render,
-        auth::register, auth::token, auth::log_out, users::me, users::list_sessions, users::revoke_session,
+        auth::register, auth::token, auth::log_out, browser_session::open, browser_session::refresh,
+        browser_session::close, users::me, users::list_sessions, users::revoke_session,
         users::revoke_all_sessions, users::change_password, users::create_api_key, users::list_api_keys,
         users::revoke_api_key, auth::request_password_reset, auth::confirm_password_reset,
         admin::list_users, admin::update_user, admin::delete_user, admin::list_jobs, admin::retry_job,

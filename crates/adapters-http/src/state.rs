@@ -4,8 +4,8 @@
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
     CreateTodo, DeleteTodo, DeleteUser, GetTodo, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers,
-    LogIn, LogOut, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey,
-    RevokeSession, SetUserFlags, UpdateTodo,
+    LogIn, LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset,
+    RetryJob, RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
 /// The use cases, ready to run. Handlers hold no other state.
@@ -14,6 +14,7 @@ pub struct AppState {
     pub log_in: LogIn,
     pub refresh_session: RefreshSession,
     pub log_out: LogOut,
+    pub log_out_by_refresh_token: LogOutByRefreshToken,
     pub list_sessions: ListSessions,
     pub revoke_session: RevokeSession,
     pub authenticate: Authenticate,

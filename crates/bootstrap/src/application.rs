@@ -35,6 +35,7 @@ impl Application {
         let options = HttpOptions {
             body_limit: BodyLimit(settings.server.body_limit_bytes),
             cors: cors(&settings),
+            secure_cookies: settings.environment == Environment::Production,
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
             metrics: web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics)),
             openapi: todo_adapters_http::openapi::document(),

@@ -28,8 +28,9 @@ use todo_application::ports::{
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
     CreateTodo, DeleteTodo, DeleteUser, GetTodo, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers,
-    LogIn, LogOut, ProcessNextJob, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob,
-    RevokeApiKey, RevokeSession, SendPasswordResetEmail, SendWelcomeEmail, SetUserFlags, UpdateTodo,
+    LogIn, LogOut, LogOutByRefreshToken, ProcessNextJob, RefreshSession, RegisterUser, ReplaceTodo,
+    RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SendPasswordResetEmail, SendWelcomeEmail,
+    SetUserFlags, UpdateTodo,
 };
 use tokio::sync::Notify;
 
@@ -111,6 +112,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
             TimeDelta::seconds(settings.auth.refresh_reuse_grace_seconds),
         ),
         log_out: LogOut::new(sessions.clone(), clock.clone()),
+        log_out_by_refresh_token: LogOutByRefreshToken::new(sessions.clone(), secrets.clone(), clock.clone()),
         list_sessions: ListSessions::new(sessions.clone(), clock.clone()),
         revoke_session: RevokeSession::new(sessions, clock.clone()),
         authenticate: Authenticate::new(principals, tokens, clock.clone()),

@@ -308,3 +308,117 @@ async fn sigterm_closes_the_listener_and_lets_requests_in_flight_finish() {
     assert!(after_stop.iter().any(|line| line.contains("closing the database pool")), "{after_stop:?}");
     eprintln!("{answered_after_sigterm} of {} requests finished after SIGTERM", results.len());
 }
+
+/// Every secret the accounts' flows handle, at the most verbose log level: none of them, and
+/// no password hash, may reach the log.
+#[actix_web::test]
+async fn no_password_token_key_or_hash_reaches_the_log() {
+    use todo_application::ports::Secrets;
+    let database = TestDatabase::create(Backend::Sqlite).await;
+    let outbox = tempfile::tempdir().unwrap();
+    let outbox_dir = outbox.path().display().to_string();
+    let env = [
+        ("APP_DATABASE__URL", database.url.as_str()),
+        ("APP_LOG__FILTER", "trace"),
+        ("APP_MAIL__OUTBOX_DIR", outbox_dir.as_str()),
+        ("APP_JOBS__POLL_INTERVAL_MS", "50"),
+    ];
+    let mut served = serve(Path::new(env!("CARGO_MANIFEST_DIR")), &env).await;
+    let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    let address = served.address.clone();
+    let url = |path: &str| format!("{address}{path}");
+    let (password, new_password, newest) =
+        ("first secret password", "second secret password", "third secret password");
+
+    let body = json!({ "username": "ada", "email": "ada@example.com", "password": password });
+    assert_eq!(client.post(url("/auth/register")).send_json(&body).await.unwrap().status(), 201);
+    let mut response = client
+        .post(url("/auth/token"))
+        .send_form(&[("username", "ada"), ("password", password)])
+        .await
+        .unwrap();
+    let tokens: Value = response.json().await.unwrap();
+    let (access, refresh) =
+        (tokens["access_token"].as_str().unwrap(), tokens["refresh_token"].as_str().unwrap());
+    let mut response = client
+        .post(url("/auth/token"))
+        .send_form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+        .await
+        .unwrap();
+    let refreshed: Value = response.json().await.unwrap();
+    let access = refreshed["access_token"].as_str().map_or(access.to_owned(), str::to_owned);
+    let next_refresh = refreshed["refresh_token"].as_str().unwrap().to_owned();
+    let mut response = client
+        .post(url("/users/me/api-keys"))
+        .bearer_auth(&access)
+        .send_json(&json!({ "name": "script" }))
+        .await
+        .unwrap();
+    let key: Value = response.json().await.unwrap();
+    let key = key["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        client.get(url("/todos/")).insert_header(("X-API-Key", key.as_str())).send().await.unwrap().status(),
+        200
+    );
+    let change = json!({ "current_password": password, "new_password": new_password });
+    assert_eq!(
+        client.put(url("/users/me/password")).bearer_auth(&access).send_json(&change).await.unwrap().status(),
+        204
+    );
+    let reset = json!({ "email": "ada@example.com" });
+    assert_eq!(client.post(url("/auth/password-reset")).send_json(&reset).await.unwrap().status(), 202);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let reset_token = loop {
+        let token = std::fs::read_dir(outbox.path()).unwrap().filter_map(|entry| {
+            let message =
+                std::fs::read_to_string(entry.ok()?.path()).ok()?.replace("=\r\n", "").replace("=3D", "=");
+            let (_, rest) = message.split_once("/reset-password?token=")?;
+            Some(
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect::<String>(),
+            )
+        });
+        if let Some(token) = token.into_iter().next() {
+            break token;
+        }
+        assert!(Instant::now() < deadline, "no reset e-mail");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    };
+    let confirm = json!({ "token": reset_token, "new_password": newest });
+    assert_eq!(
+        client.post(url("/auth/password-reset/confirm")).send_json(&confirm).await.unwrap().status(),
+        204
+    );
+
+    served.child.start_kill().unwrap();
+    served.child.wait().await.unwrap();
+    let mut lines = served.startup_log.clone();
+    while let Some(line) = served.log.recv().await {
+        lines.push(line);
+    }
+    let log = lines.concat();
+    assert!(
+        log.contains("password_reset_email"),
+        "the log at trace level is not empty of the flows: {}",
+        lines.len()
+    );
+    let secrets = todo_adapters_auth::RandomSecrets;
+    let forbidden = [
+        ("the first password", password.to_owned()),
+        ("the second password", new_password.to_owned()),
+        ("the third password", newest.to_owned()),
+        ("the access token", access.clone()),
+        ("the first refresh token", refresh.to_owned()),
+        ("the second refresh token", next_refresh.clone()),
+        ("the first refresh token's hash", secrets.hash(refresh).0),
+        ("the API key", key.clone()),
+        ("the API key's hash", secrets.hash(&key).0),
+        ("the reset token", reset_token.clone()),
+        ("the reset token's hash", secrets.hash(&reset_token).0),
+        ("a password hash", "$argon2id$".to_owned()),
+    ];
+    for (what, secret) in forbidden {
+        assert!(!log.contains(&secret), "{what} is in the log");
+    }
+}

@@ -4,6 +4,7 @@
 mod admin;
 mod api_keys;
 mod auth;
+mod browser_sessions;
 mod concurrency;
 mod health;
 mod isolation;

@@ -38,6 +38,7 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
     operations.sort();
     let expected = [
         "delete /admin/users/{user_id}",
+        "delete /auth/session",
         "delete /todos/{todo_id}",
         "delete /users/me/api-keys/{key_id}",
         "delete /users/me/sessions",
@@ -60,6 +61,8 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
         "post /auth/password-reset",
         "post /auth/password-reset/confirm",
         "post /auth/register",
+        "post /auth/session",
+        "post /auth/session/refresh",
         "post /auth/token",
         "post /todos/",
         "post /users/me/api-keys",

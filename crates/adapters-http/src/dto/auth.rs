@@ -122,3 +122,29 @@ impl From<IssuedTokens> for Token {
         }
     }
 }
+
+/// `POST /auth/session` and `/auth/session/refresh`: the access token only; the refresh token
+/// is in the `todo_refresh` cookie, out of reach of the page's scripts.
+#[derive(Serialize, ToSchema)]
+pub struct BrowserToken {
+    #[schema(example = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl")]
+    pub access_token: String,
+    #[schema(value_type = String, example = "bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 1800)]
+    pub expires_in: i64,
+    #[schema(example = "todos:read todos:write")]
+    pub scope: String,
+}
+
+impl From<IssuedTokens> for BrowserToken {
+    fn from(issued: IssuedTokens) -> Self {
+        Self {
+            access_token: issued.access.expose().to_owned(),
+            token_type: "bearer",
+            expires_in: issued.expires_in.num_seconds(),
+            scope: issued.scopes.to_string(),
+        }
+    }
+}

@@ -92,7 +92,7 @@ pub(crate) async fn token(
 
 /// The username and password of a password grant, or a 422 naming each one missing, as
 /// FastAPI's form does (the password never echoed).
-fn password_grant(form: &TokenForm) -> Result<(&str, &str), ApiError> {
+pub(crate) fn password_grant(form: &TokenForm) -> Result<(&str, &str), ApiError> {
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
         return Ok((username, password));
     }

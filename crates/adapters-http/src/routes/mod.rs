@@ -3,6 +3,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod auth;
+pub(crate) mod browser_session;
 pub(crate) mod health;
 pub(crate) mod todos;
 pub(crate) mod users;
@@ -13,6 +14,7 @@ use actix_web::{Route, guard, web};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     auth::configure(cfg);
+    browser_session::configure(cfg);
     users::configure(cfg);
     todos::configure(cfg);
     admin::configure(cfg);
