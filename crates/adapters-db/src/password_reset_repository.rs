@@ -74,13 +74,17 @@ impl PasswordResetRepository for SeaOrmPasswordResetRepository {
             return Ok(None);
         };
         let user = user_of(&row)?;
-        // The user's other links die with this one: only the newest e-mail should matter,
-        // and none after a successful reset.
-        let others = tokens::Entity::update_many()
+        // The user's other links die with this one: none works after a successful reset.
+        self.spend_all(user, now).await?;
+        Ok(Some(user))
+    }
+
+    #[instrument(name = "db.password_resets.spend_all", skip_all)]
+    async fn spend_all(&self, user: UserId, now: Timestamp) -> Result<(), RepositoryError> {
+        let unused = tokens::Entity::update_many()
             .col_expr(tokens::Column::UsedAt, Expr::value(Some(now)))
             .filter(tokens::Column::UserId.eq(user.get()))
             .filter(tokens::Column::UsedAt.is_null());
-        self.executor.run(others.exec(&writer)).await?;
-        Ok(Some(user))
+        self.executor.run(unused.exec(&self.executor.writer())).await.map(drop)
     }
 }

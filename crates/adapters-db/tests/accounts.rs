@@ -105,6 +105,8 @@ on_each_backend! {
         assert_eq!(resets.consume(&hash("a1"), at(51)).await.unwrap(), None, "used");
         assert_eq!(resets.find_valid(&hash("a2"), at(51)).await.unwrap(), None, "ended with the other");
         assert_eq!(resets.find_valid(&hash("b1"), at(51)).await.unwrap(), Some(bob.id), "bob's is his");
+        resets.spend_all(bob.id, at(52)).await.unwrap();
+        assert_eq!(resets.find_valid(&hash("b1"), at(53)).await.unwrap(), None);
     }
 
     async fn of_concurrent_uses_of_one_reset_token_exactly_one_wins(pool) {

@@ -62,8 +62,8 @@ on_each_backend! {
         assert_eq!(app.get("/users/me", refreshed.json()["access_token"].as_str()).await.status, 200);
         let spent = with_cookie(&app, Method::POST, "/auth/session/refresh", &first).await;
         assert_eq!((spent.status, spent.json()), (401, json!({ "detail": "Invalid refresh token" })));
-        let (cleared, attributes) = set_cookie(&spent);
-        assert!(cleared.is_empty() && attributes.contains("Max-Age=0"), "{attributes}");
+        // Left alone: this may be the losing tab of two, whose sibling holds the new cookie.
+        assert!(spent.headers.get("set-cookie").is_none());
         let none = app.request(Method::POST, "/auth/session/refresh", None, None).await;
         assert_eq!(none.status, 401);
         assert_eq!(with_cookie(&app, Method::POST, "/auth/session/refresh", &second).await.status, 200);

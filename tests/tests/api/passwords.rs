@@ -73,10 +73,17 @@ on_each_backend! {
         assert_eq!(app.get("/users/me", Some(&elsewhere)).await.status, 401);
         assert!(log_in(&app, "ada", PASSWORD).await.is_none());
         assert!(log_in(&app, "ada", NEW_PASSWORD).await.is_some());
-        // The new password follows the registration rules, reported as 422 at its field.
+        // The new password follows the registration rules, reported as 422 at its field,
+        // and no password is ever echoed.
         let short = change(&app, &here, NEW_PASSWORD, "short").await;
         assert_eq!(short.status, 422);
         assert_eq!(short.json()["detail"][0]["loc"], json!(["body", "new_password"]));
+        assert!(short.json()["detail"][0].get("input").is_none(), "{}", short.text());
+        assert!(!short.text().contains(NEW_PASSWORD), "{}", short.text());
+        let body = json!({ "current_password": NEW_PASSWORD });
+        let missing = app.request(Method::PUT, "/users/me/password", Some(&here), Some(body)).await;
+        assert_eq!(missing.status, 422);
+        assert!(!missing.text().contains(NEW_PASSWORD), "{}", missing.text());
         assert_eq!(change(&app, "", PASSWORD, NEW_PASSWORD).await.status, 401);
     }
 
@@ -108,6 +115,20 @@ on_each_backend! {
         assert_invalid_reset(&confirm(&app, &token, "yet another password").await);
         assert_invalid_reset(&confirm(&app, "made-up-token", NEW_PASSWORD).await);
         assert!(log_in(&app, "ada", NEW_PASSWORD).await.is_some(), "a refused token changes nothing");
+        let body = json!({ "token": token });
+        let missing = app.request(Method::POST, "/auth/password-reset/confirm", None, Some(body)).await;
+        assert_eq!(missing.status, 422);
+        assert!(!missing.text().contains(&token), "the token is never echoed: {}", missing.text());
+    }
+
+    async fn a_password_change_ends_the_reset_links_sent_before(backend) {
+        let app = spawn_app_with(backend, |settings| settings.jobs.poll_interval_ms = 50).await;
+        let token = app.user_token("ada").await;
+        assert_eq!(request_reset(&app, "ada@example.com").await.status, 202);
+        let link = reset_tokens(&app, 1).await.remove(0);
+        assert_eq!(change(&app, &token, PASSWORD, NEW_PASSWORD).await.status, 204);
+        assert_invalid_reset(&confirm(&app, &link, "the attacker's password").await);
+        assert!(log_in(&app, "ada", NEW_PASSWORD).await.is_some());
     }
 
     async fn an_unknown_address_gets_the_same_answer_and_no_email(backend) {

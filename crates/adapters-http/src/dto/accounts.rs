@@ -110,10 +110,14 @@ fn name_rule(error: &todo_domain::ApiKeyNameError) -> Rule {
     }
 }
 
-fn known_scopes(value: &Option<Vec<String>>, _: &()) -> garde::Result {
+/// What a key may be given: the todo scopes. Administration takes a session.
+const KEY_SCOPES: [Scope; 2] = [Scope::TodosRead, Scope::TodosWrite];
+
+fn key_scopes(value: &Option<Vec<String>>, _: &()) -> garde::Result {
     for scope in value.iter().flatten() {
-        if Scope::parse(scope).is_none() {
-            return Err(garde::Error::new(Rule::value_error(&format!("Unknown scope: {scope:?}")).encode()));
+        if !Scope::parse(scope).is_some_and(|scope| KEY_SCOPES.contains(&scope)) {
+            let message = format!("An API key's scopes are todos:read and todos:write, not {scope:?}");
+            return Err(garde::Error::new(Rule::value_error(&message).encode()));
         }
     }
     Ok(())
@@ -127,9 +131,9 @@ pub struct ApiKeyCreate {
     #[garde(required, custom(key_name_rule))]
     #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "backup script")]
     pub name: Option<String>,
-    /// At most the caller's own; `todos:read` and `todos:write` when left out.
+    /// `todos:read` and/or `todos:write`, at most the caller's own; both when left out.
     #[serde(default, deserialize_with = "non_null")]
-    #[garde(custom(known_scopes))]
+    #[garde(custom(key_scopes))]
     #[schema(value_type = Vec<String>, example = json!(["todos:read"]))]
     pub scopes: Option<Vec<String>>,
     /// Days until the key stops working; never when left out.

@@ -67,10 +67,10 @@ impl FromRequest for SessionCaller {
     }
 }
 
-/// A [`Caller`] who is a superuser (otherwise 403 "The user doesn't have enough privileges",
-/// checked first) with the `admin` scope (otherwise 403 "Not enough permissions",
-/// `scope="admin"`). The flag is read with the user on every request: a demotion is
-/// effective at once.
+/// A [`SessionCaller`] who is a superuser (otherwise 403 "The user doesn't have enough
+/// privileges", checked first) with the `admin` scope (otherwise 403 "Not enough permissions",
+/// `scope="admin"`). API keys never administer. The flag is read with the user on every
+/// request: a demotion is effective at once.
 pub struct Admin(pub Principal);
 
 impl FromRequest for Admin {
@@ -78,9 +78,9 @@ impl FromRequest for Admin {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let caller = Caller::from_request(req, payload);
+        let caller = SessionCaller::from_request(req, payload);
         Box::pin(async move {
-            let Caller(principal) = caller.await?;
+            let SessionCaller(principal) = caller.await?;
             if !principal.user.is_superuser {
                 return Err(ApiError::Forbidden(NOT_A_SUPERUSER));
             }

@@ -10,13 +10,13 @@ use crate::responses::{AdminForbidden, AuthenticationFailed, InvalidRequest, Pay
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/users").route(read().to(list_users)))
+    cfg.service(web::resource(["/admin/users", "/admin/users/"]).route(read().to(list_users)))
         .service(
             web::resource("/admin/users/{user_id}")
                 .route(web::patch().to(update_user))
                 .route(web::delete().to(delete_user)),
         )
-        .service(web::resource("/admin/jobs").route(read().to(list_jobs)))
+        .service(web::resource(["/admin/jobs", "/admin/jobs/"]).route(read().to(list_jobs)))
         .service(web::resource("/admin/jobs/{job_id}/retry").route(web::post().to(retry_job)));
 }
 

@@ -8,8 +8,8 @@ use std::future::{Ready, ready};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::http::header::{CACHE_CONTROL, ORIGIN, USER_AGENT};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use actix_web::http::header::{CACHE_CONTROL, HOST, ORIGIN, USER_AGENT};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use todo_application::use_cases::{IssuedTokens, LogInAttempt};
 use todo_domain::{Password, REFRESH_TOKEN_LIFETIME};
 
@@ -17,7 +17,7 @@ use super::auth::password_grant;
 use crate::cors::CorsPolicy;
 use crate::dto::{BrowserToken, TokenForm, TokenRequest};
 use crate::errors::{ApiError, ErrorResponse};
-use crate::extract::{ClientAddress, ValidForm};
+use crate::extract::{ClientAddress, TrustProxyHeaders, ValidForm};
 use crate::responses::{InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
 use crate::state::AppState;
 
@@ -55,10 +55,21 @@ impl FromRequest for AllowedOrigin {
             Some(CorsPolicy::Origins(origins)) => origins.iter().any(|allowed| allowed == origin),
             None => false,
         };
-        // The service's own pages may always use it: the origin is this very host.
-        let own = origin.split_once("://").is_some_and(|(_, host)| host == req.connection_info().host());
+        // The service's own pages may always use it: the origin is this very service.
+        let own = origin == own_origin(req);
         ready(if allowed || own { Ok(Self) } else { Err(ApiError::Forbidden(ORIGIN_NOT_ALLOWED)) })
     }
+}
+
+/// `<scheme>://<host>` of the service as this request reached it: from `Forwarded` or
+/// `X-Forwarded-*` only behind a trusted proxy, otherwise plain HTTP to the `Host` header.
+fn own_origin(req: &HttpRequest) -> String {
+    if req.app_data::<TrustProxyHeaders>().copied().unwrap_or_default().0 {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req.headers().get(HOST).and_then(|host| host.to_str().ok()).unwrap_or_default();
+    format!("http://{host}")
 }
 
 fn settings(req: &HttpRequest) -> BrowserSessions {
@@ -138,8 +149,7 @@ pub(crate) async fn open(
 /// Get a new access token with the session's cookie, which is rotated.
 ///
 /// The same rules as the refresh grant: the cookie's token is spent, a new one is set; a
-/// spent token presented again after 10 s revokes the session. Without a valid cookie: 401,
-/// and the cookie is removed.
+/// spent token presented again after 10 s revokes the session. Without a valid cookie: 401.
 #[utoipa::path(post, path = "/auth/session/refresh", tag = "auth",
     responses(
         (status = 200, description = "The session's next access token; the cookie is rotated", body = BrowserToken,
@@ -162,16 +172,9 @@ pub(crate) async fn refresh(
         Some(token) => state.refresh_session.execute(&token).await.map_err(ApiError::from),
         None => Err(ApiError::InvalidRefreshToken),
     };
-    match issued {
-        Ok(issued) => Ok(with_tokens(&request, issued)),
-        Err(ApiError::InvalidRefreshToken) => {
-            let mut response = ApiError::InvalidRefreshToken.error_response();
-            let gone = refresh_cookie(String::new(), CookieDuration::ZERO, settings(&request).secure_cookies);
-            response.add_cookie(&gone).map_err(|error| ApiError::Internal(Box::new(error)))?;
-            Ok(response)
-        }
-        Err(other) => Err(other),
-    }
+    // A refused cookie is left in place: the loser of two tabs' concurrent refreshes must not
+    // delete the winner's new cookie. A dead one is refused again, and replaced at log-in.
+    Ok(with_tokens(&request, issued?))
 }
 
 /// Log out from a web app: end the cookie's session and remove the cookie.

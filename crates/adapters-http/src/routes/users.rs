@@ -16,14 +16,14 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/users/me").route(read().to(me)))
         .service(
-            web::resource("/users/me/sessions")
+            web::resource(["/users/me/sessions", "/users/me/sessions/"])
                 .route(read().to(list_sessions))
                 .route(web::delete().to(revoke_all_sessions)),
         )
         .service(web::resource("/users/me/sessions/{session_id}").route(web::delete().to(revoke_session)))
         .service(web::resource("/users/me/password").route(web::put().to(change_password)))
         .service(
-            web::resource("/users/me/api-keys")
+            web::resource(["/users/me/api-keys", "/users/me/api-keys/"])
                 .route(web::post().to(create_api_key))
                 .route(read().to(list_api_keys)),
         )

@@ -40,7 +40,8 @@ where
 }
 
 /// Field names whose values are never echoed back in an error.
-const SECRET_FIELDS: &[&str] = &["password", "client_secret", "refresh_token"];
+const SECRET_FIELDS: &[&str] =
+    &["password", "client_secret", "refresh_token", "current_password", "new_password", "token"];
 
 /// One problem with one value of a request, as Pydantic v2 reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]

@@ -25,4 +25,6 @@ pub trait PasswordResetRepository: Send + Sync {
     /// Uses the token if it is unused and unexpired, and with it every other unused token of
     /// its user; says whose it was. Of two concurrent calls, exactly one gets the user.
     async fn consume(&self, hash: &TokenHash, now: Timestamp) -> Result<Option<UserId>, RepositoryError>;
+    /// Uses up every unused token of `user`: after a password change no older link works.
+    async fn spend_all(&self, user: UserId, now: Timestamp) -> Result<(), RepositoryError>;
 }

@@ -9,7 +9,8 @@ use crate::ports::{
 };
 
 /// Changes the caller's password, given the current one, and ends every other session of
-/// theirs: whoever knew the old password is logged out everywhere but here.
+/// theirs and every reset link sent before: whoever knew the old password is logged out
+/// everywhere but here.
 pub struct ChangePassword {
     hasher: Arc<dyn PasswordHasher>,
     unit_of_work: Arc<dyn UnitOfWork>,
@@ -60,9 +61,12 @@ impl ChangePassword {
         }
         // Hashing is slow: done before the transaction, which holds a writer meanwhile.
         let hash = self.hasher.hash(new).await?;
+        let now = self.clock.now();
         let transaction = self.unit_of_work.begin().await?;
         transaction.users().set_password(user.id, hash).await?;
-        transaction.sessions().revoke_all(user.id, principal.session().cloned(), self.clock.now()).await?;
+        transaction.sessions().revoke_all(user.id, principal.session().cloned(), now).await?;
+        // A reset link e-mailed before the change must not undo it.
+        transaction.password_resets().spend_all(user.id, now).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -76,11 +80,31 @@ mod tests {
     use todo_domain::{PasswordHash, Scopes};
 
     use super::*;
-    use crate::ports::{MockPasswordHasher, MockRateLimiter, MockSessionRepository, MockUserRepository};
-    use crate::use_cases::Credential;
-    use crate::use_cases::fixtures::{
-        clock, now, session_id, transaction_with_users, unlimited, user, user_id,
+    use crate::ports::{
+        MockPasswordHasher, MockPasswordResetRepository, MockRateLimiter, MockSessionRepository,
+        MockTransaction, MockUnitOfWork, MockUserRepository, PasswordResetRepository, SessionRepository,
+        UserRepository,
     };
+    use crate::use_cases::Credential;
+    use crate::use_cases::fixtures::{clock, now, session_id, unlimited, user, user_id};
+
+    /// One committed transaction working through these repositories.
+    fn transaction_with_resets(
+        sessions: MockSessionRepository,
+        users: MockUserRepository,
+        resets: MockPasswordResetRepository,
+    ) -> MockUnitOfWork {
+        let mut transaction = MockTransaction::new();
+        transaction.expect_sessions().return_const(Box::new(sessions) as Box<dyn SessionRepository>);
+        transaction.expect_users().return_const(Box::new(users) as Box<dyn UserRepository>);
+        transaction
+            .expect_password_resets()
+            .return_const(Box::new(resets) as Box<dyn PasswordResetRepository>);
+        transaction.expect_commit().times(1).returning(|| Ok(()));
+        let mut unit_of_work = MockUnitOfWork::new();
+        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
+        unit_of_work
+    }
 
     fn principal() -> Principal {
         Principal {
@@ -120,9 +144,11 @@ mod tests {
             .with(eq(user_id(1)), eq(Some(session_id())), eq(now()))
             .times(1)
             .returning(|_, _, _| Ok(2));
+        let mut resets = MockPasswordResetRepository::new();
+        resets.expect_spend_all().with(eq(user_id(1)), eq(now())).times(1).returning(|_, _| Ok(()));
         let change = ChangePassword::new(
             Arc::new(hasher(true)),
-            Arc::new(transaction_with_users(sessions, users, true)),
+            Arc::new(transaction_with_resets(sessions, users, resets)),
             Arc::new(clock()),
             Arc::new(unlimited()),
         );
@@ -140,7 +166,7 @@ mod tests {
             .return_const(());
         let change = ChangePassword::new(
             Arc::new(hasher(false)),
-            Arc::new(crate::ports::MockUnitOfWork::new()),
+            Arc::new(MockUnitOfWork::new()),
             Arc::new(clock()),
             Arc::new(limiter),
         );
@@ -154,7 +180,7 @@ mod tests {
         limiter.expect_check().returning(|_, _| Err(RetryAfter(Duration::from_secs(60))));
         let change = ChangePassword::new(
             Arc::new(MockPasswordHasher::new()),
-            Arc::new(crate::ports::MockUnitOfWork::new()),
+            Arc::new(MockUnitOfWork::new()),
             Arc::new(clock()),
             Arc::new(limiter),
         );

@@ -70,6 +70,10 @@ impl ConfirmPasswordReset {
         let Some(user) = transaction.password_resets().consume(&hash, now).await? else {
             return Err(ConfirmPasswordResetError::InvalidToken);
         };
+        // A link sent before the account was deactivated does not bring it back.
+        if !transaction.users().find_by_id(user).await?.is_some_and(|user| user.is_active) {
+            return Err(ConfirmPasswordResetError::InvalidToken);
+        }
         transaction.users().set_password(user, password_hash).await?;
         transaction.sessions().revoke_all(user, None, now).await?;
         transaction.commit().await?;
@@ -88,7 +92,7 @@ mod tests {
         MockUnitOfWork, MockUserRepository, PasswordResetRepository, SessionRepository, TokenHash,
         UserRepository,
     };
-    use crate::use_cases::fixtures::{clock, now, secrets, unlimited, user_id};
+    use crate::use_cases::fixtures::{clock, now, secrets, unlimited, user, user_id};
 
     fn token_hash() -> TokenHash {
         TokenHash("hash-of-reset-token".into())
@@ -118,6 +122,7 @@ mod tests {
             .times(1)
             .returning(move |_, _| Ok(wins.then(|| user_id(3))));
         let mut users = MockUserRepository::new();
+        users.expect_find_by_id().with(eq(user_id(3))).returning(|_| Ok(Some(user(3))));
         users
             .expect_set_password()
             .with(eq(user_id(3)), eq(PasswordHash::new("$argon2id$new".into())))
@@ -169,6 +174,25 @@ mod tests {
     #[tokio::test]
     async fn a_bad_token_is_refused_before_any_hashing() {
         let confirm = confirm(resets_finding(false), MockPasswordHasher::new(), MockUnitOfWork::new());
+        let result = confirm.execute("reset-token", new_password(), "192.0.2.7").await;
+        assert!(matches!(result, Err(ConfirmPasswordResetError::InvalidToken)), "{result:?}");
+    }
+
+    #[tokio::test]
+    async fn a_link_of_a_deactivated_account_changes_nothing() {
+        let mut resets = MockPasswordResetRepository::new();
+        resets.expect_consume().returning(|_, _| Ok(Some(user_id(3))));
+        let mut users = MockUserRepository::new();
+        users.expect_find_by_id().returning(|_| Ok(Some(todo_domain::User { is_active: false, ..user(3) })));
+        let mut transaction = MockTransaction::new();
+        transaction
+            .expect_password_resets()
+            .return_const(Box::new(resets) as Box<dyn PasswordResetRepository>);
+        transaction.expect_users().return_const(Box::new(users) as Box<dyn UserRepository>);
+        transaction.expect_commit().never();
+        let mut unit_of_work = MockUnitOfWork::new();
+        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
+        let confirm = confirm(resets_finding(true), hasher(), unit_of_work);
         let result = confirm.execute("reset-token", new_password(), "192.0.2.7").await;
         assert!(matches!(result, Err(ConfirmPasswordResetError::InvalidToken)), "{result:?}");
     }
