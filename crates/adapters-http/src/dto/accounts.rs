@@ -11,7 +11,7 @@ use todo_domain::{
 use utoipa::{IntoParams, ToSchema};
 
 use super::{UserResponse, rfc3339};
-use crate::validation::decode::{int_from_text, non_null};
+use crate::validation::decode::{int_from_text, non_null, whole_number};
 use crate::validation::domain::at;
 use crate::validation::garde_rules::parses_as;
 use crate::validation::{Rule, ValidationErrors, Violation};
@@ -110,6 +110,16 @@ fn name_rule(error: &todo_domain::ApiKeyNameError) -> Rule {
     }
 }
 
+/// A scope an API key may have, as the document lists them.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub enum KeyScope {
+    #[serde(rename = "todos:read")]
+    TodosRead,
+    #[serde(rename = "todos:write")]
+    TodosWrite,
+}
+
 /// What a key may be given: the todo scopes. Administration takes a session.
 const KEY_SCOPES: [Scope; 2] = [Scope::TodosRead, Scope::TodosWrite];
 
@@ -129,18 +139,19 @@ pub struct ApiKeyCreate {
     /// What the key is for, to tell keys apart.
     #[serde(default, deserialize_with = "non_null")]
     #[garde(required, custom(key_name_rule))]
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "backup script")]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100, example = "backup script",
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$")]
     pub name: Option<String>,
     /// `todos:read` and/or `todos:write`, at most the caller's own; both when left out.
     #[serde(default, deserialize_with = "non_null")]
     #[garde(custom(key_scopes))]
-    #[schema(value_type = Vec<String>, example = json!(["todos:read"]))]
+    #[schema(value_type = Vec<KeyScope>, example = json!(["todos:read"]))]
     pub scopes: Option<Vec<String>>,
     /// Days until the key stops working; never when left out.
-    #[serde(default, deserialize_with = "non_null")]
-    #[garde(range(min = 1, max = API_KEY_MAX_DAYS))]
-    #[schema(value_type = u32, minimum = 1, maximum = 3650, example = 90)]
-    pub expires_in_days: Option<u32>,
+    #[serde(default, deserialize_with = "whole_number")]
+    #[garde(range(min = 1, max = i64::from(API_KEY_MAX_DAYS)))]
+    #[schema(value_type = i64, minimum = 1, maximum = 3650, example = 90)]
+    pub expires_in_days: Option<i64>,
 }
 
 impl ApiKeyCreate {
@@ -152,7 +163,9 @@ impl ApiKeyCreate {
         })?;
         let scopes =
             self.scopes.map(|scopes| scopes.iter().filter_map(|scope| Scope::parse(scope)).collect());
-        Ok(ApiKeyRequest { name, scopes, expires_in_days: self.expires_in_days })
+        // The range rule has run: 1 to API_KEY_MAX_DAYS.
+        let expires_in_days = self.expires_in_days.and_then(|days| u32::try_from(days).ok());
+        Ok(ApiKeyRequest { name, scopes, expires_in_days })
     }
 }
 

@@ -41,6 +41,8 @@ pub struct TokenForm {
 
 /// The grant types, as the pattern shown to clients.
 pub const GRANT_TYPE_PATTERN: &str = "^(password|refresh_token)?$";
+/// The password grant alone, as `PasswordGrant` documents it.
+pub const PASSWORD_GRANT_PATTERN: &str = "^(password)?$";
 
 fn known_grant(value: &Option<String>, _: &()) -> garde::Result {
     match value.as_deref() {
@@ -60,15 +62,16 @@ pub struct PasswordGrant {
     #[schema(min_length = 1, format = Password, example = "correct horse battery")]
     password: String,
     /// Optional; `password` when present; an empty value counts as absent.
-    #[schema(pattern = "^(password)?$", example = "password")]
+    #[schema(pattern = "^(password)?$", example = "password", nullable = false)]
     grant_type: Option<String>,
     /// The scopes wanted, space-separated (`todos:read todos:write`); empty for all the user may have.
-    #[schema(default = "", example = "todos:read")]
+    #[schema(default = "", example = "todos:read", nullable = false)]
     scope: Option<String>,
     /// Accepted and ignored.
+    #[schema(nullable = false)]
     client_id: Option<String>,
     /// Accepted and ignored.
-    #[schema(format = Password)]
+    #[schema(format = Password, nullable = false)]
     client_secret: Option<String>,
 }
 

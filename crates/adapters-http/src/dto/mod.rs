@@ -15,7 +15,7 @@ pub use accounts::{
     AdminUserResponse, AdminUserUpdate, ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse, JobListQuery,
     JobResponse, PageQuery, PasswordChange, PasswordResetConfirm, PasswordResetRequest,
 };
-pub use auth::{BrowserToken, Token, TokenForm, TokenRequest};
+pub use auth::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, Token, TokenForm, TokenRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 pub use users::{SessionResponse, UserCreate, UserResponse};
 

@@ -15,11 +15,12 @@ use todo_domain::{Password, REFRESH_TOKEN_LIFETIME};
 
 use super::auth::password_grant;
 use crate::cors::CorsPolicy;
-use crate::dto::{BrowserToken, TokenForm, TokenRequest};
+use crate::dto::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, TokenForm};
 use crate::errors::{ApiError, ErrorResponse};
 use crate::extract::{ClientAddress, TrustProxyHeaders, ValidForm};
 use crate::responses::{InvalidRequest, PayloadTooLarge, TooManyRequests, Unavailable};
 use crate::state::AppState;
+use crate::validation::{Rule, ValidationErrors, Violation};
 
 /// The cookie that carries the refresh token.
 pub const REFRESH_COOKIE: &str = "todo_refresh";
@@ -111,7 +112,7 @@ fn clearing(mut response: HttpResponseBuilder, req: &HttpRequest) -> HttpRespons
 /// production) and never appears in the body. A request from an origin the CORS configuration
 /// does not allow is refused.
 #[utoipa::path(post, path = "/auth/session", tag = "auth",
-    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = PasswordGrant, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "A new session; the refresh token is in the `todo_refresh` cookie", body = BrowserToken,
             headers(("Set-Cookie" = String, description = "`todo_refresh=...; HttpOnly; SameSite=Strict; Path=/auth/session`"))),
@@ -133,6 +134,16 @@ pub(crate) async fn open(
 ) -> Result<HttpResponse, ApiError> {
     // The origin is judged first: a refused site learns nothing from the form's validation.
     let ValidForm(form) = form?;
+    if form.grant_type.as_deref() == Some("refresh_token") {
+        // The cookie is the refresh token here: /auth/session/refresh.
+        let violation = Violation::new(
+            Rule::pattern_mismatch(PASSWORD_GRANT_PATTERN),
+            "body",
+            Some("grant_type"),
+            Some("refresh_token".into()),
+        );
+        return Err(ApiError::Validation(ValidationErrors::one(violation)));
+    }
     let (username, password) = password_grant(&form)?;
     let user_agent = request.headers().get(USER_AGENT).and_then(|value| value.to_str().ok());
     let attempt = LogInAttempt {

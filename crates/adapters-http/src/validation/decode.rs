@@ -106,6 +106,27 @@ pub fn int_from_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Optio
     text.trim().parse().map(Some).map_err(|_| D::Error::custom(Rule::int_parsing().encode()))
 }
 
+/// A JSON integer, as JSON Schema and Pydantic see one: `90` and `90.0` alike; `90.5` is
+/// `int_from_float`, anything else `int_type`. Beyond `i64`, saturated, for range rules to refuse.
+pub fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let number = match Value::deserialize(deserializer)? {
+        Value::Number(number) => number,
+        _ => return Err(D::Error::custom(Rule::int_type().encode())),
+    };
+    if let Some(whole) = number.as_i64() {
+        return Ok(Some(whole));
+    }
+    if number.as_u64().is_some() {
+        return Ok(Some(i64::MAX));
+    }
+    match number.as_f64() {
+        // `as` saturates at the bounds of i64, which is what the range rules need.
+        #[allow(clippy::cast_possible_truncation)]
+        Some(float) if float.fract() == 0.0 => Ok(Some(float as i64)),
+        _ => Err(D::Error::custom(Rule::int_from_float().encode())),
+    }
+}
+
 /// A boolean sent as text: `true` or `false` in any case, nothing else. `1`,
 /// `yes` and `on` are refused rather than guessed at.
 pub fn bool_from_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {

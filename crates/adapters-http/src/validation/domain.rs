@@ -13,6 +13,9 @@ pub const TITLE_PATTERN: &str =
     r"^[^\u0000]*[^\u0000\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000]*$";
 /// Any other text: no NUL.
 pub const NO_NUL_PATTERN: &str = r"^[^\u0000]*$";
+/// An API key's name: no control character (Unicode `Cc`, which `char::is_control` tests) and
+/// one character at least that is not white space either.
+pub const KEY_NAME_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u001f\u007f-\u009f \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$";
 
 /// A domain error that can be told to a client as a validation rule.
 pub trait DomainRule {
@@ -134,6 +137,14 @@ mod tests {
             "日本",
             "x\u{3000}",
         ];
+        let key_name = regex::Regex::new(KEY_NAME_PATTERN).unwrap();
+        for sample in samples.iter().chain(&["\u{7f}", "a\u{9f}", "\u{a0}b", "tab\tname"]) {
+            assert_eq!(
+                key_name.is_match(sample),
+                todo_domain::ApiKeyName::parse(*sample).is_ok(),
+                "key name {sample:?}"
+            );
+        }
         for sample in samples {
             assert_eq!(title.is_match(sample), TodoTitle::parse(sample).is_ok(), "title {sample:?}");
             assert_eq!(

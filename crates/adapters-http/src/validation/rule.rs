@@ -92,6 +92,14 @@ impl Rule {
         Self::new("int_type", "Input should be a valid integer", None)
     }
 
+    pub fn int_from_float() -> Self {
+        Self::new(
+            "int_from_float",
+            "Input should be a valid integer, got a number with a fractional part",
+            None,
+        )
+    }
+
     pub fn json_invalid(error: &str) -> Self {
         Self::new("json_invalid", "JSON decode error", Some(json!({ "error": error })))
     }
