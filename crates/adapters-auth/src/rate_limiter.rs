@@ -58,31 +58,37 @@ impl InMemoryRateLimiter {
 }
 
 impl RateLimiter for InMemoryRateLimiter {
-    fn check(&self, limit: Limit, key: &str) -> Result<(), RetryAfter> {
+    fn acquire(&self, limit: Limit, key: &str) -> Result<(), RetryAfter> {
         let quota = self.quotas.of(limit);
-        let windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(window) = windows.get(&(limit, key.to_owned())) else { return Ok(()) };
-        let elapsed = window.started.elapsed();
-        if elapsed >= quota.window || window.count < quota.max {
-            return Ok(());
-        }
-        // Round up to whole seconds: Retry-After has no fractions.
-        let remaining = quota.window - elapsed;
-        Err(RetryAfter(Duration::from_secs(remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0))))
-    }
-
-    fn record(&self, limit: Limit, key: &str) {
-        let quota = self.quotas.of(limit);
+        // One lock for the check and the count: concurrent attempts cannot all pass the check.
         let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if windows.len() > SWEEP_ABOVE {
             windows.retain(|(limit, _), window| window.started.elapsed() < self.quotas.of(*limit).window);
         }
         let now = Instant::now();
         let window = windows.entry((limit, key.to_owned())).or_insert(Window { started: now, count: 0 });
-        if now.duration_since(window.started) >= quota.window {
+        let elapsed = now.duration_since(window.started);
+        if elapsed >= quota.window {
             *window = Window { started: now, count: 0 };
+        } else if window.count >= quota.max {
+            // Round up to whole seconds: Retry-After has no fractions.
+            let remaining = quota.window - elapsed;
+            return Err(RetryAfter(Duration::from_secs(
+                remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0),
+            )));
         }
         window.count = window.count.saturating_add(1);
+        Ok(())
+    }
+
+    fn forgive(&self, limit: Limit, key: &str) {
+        let quota = self.quotas.of(limit);
+        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(window) = windows.get_mut(&(limit, key.to_owned()))
+            && window.started.elapsed() < quota.window
+        {
+            window.count = window.count.saturating_sub(1);
+        }
     }
 }
 
@@ -106,34 +112,64 @@ mod tests {
     fn a_key_is_refused_once_it_has_used_its_quota_and_others_are_not() {
         let limiter = limiter(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(limiter.check(Limit::FailedLoginsPerUsername, "ada").is_ok());
-            limiter.record(Limit::FailedLoginsPerUsername, "ada");
+            assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
         }
-        let refused = limiter.check(Limit::FailedLoginsPerUsername, "ada").unwrap_err();
+        let refused = limiter.acquire(Limit::FailedLoginsPerUsername, "ada").unwrap_err();
         assert!((59..=60).contains(&refused.0.as_secs()), "{refused:?}");
-        assert!(limiter.check(Limit::FailedLoginsPerUsername, "bob").is_ok());
-        assert!(limiter.check(Limit::FailedLoginsPerClient, "ada").is_ok(), "limits count separately");
+        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "bob").is_ok());
+        assert!(limiter.acquire(Limit::FailedLoginsPerClient, "ada").is_ok(), "limits count separately");
+    }
+
+    #[test]
+    fn a_forgiven_attempt_frees_its_place_and_a_refused_one_takes_none() {
+        let limiter = limiter(2, Duration::from_secs(60));
+        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_err());
+        limiter.forgive(Limit::FailedLoginsPerUsername, "ada");
+        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_err());
+        limiter.forgive(Limit::FailedLoginsPerUsername, "nobody");
+        assert!(
+            limiter.windows.lock().unwrap().get(&(Limit::FailedLoginsPerUsername, "nobody".into())).is_none()
+        );
+    }
+
+    #[test]
+    fn of_concurrent_attempts_no_more_than_the_quota_get_through() {
+        let limiter = std::sync::Arc::new(limiter(10, Duration::from_secs(60)));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let limiter = limiter.clone();
+                std::thread::spawn(move || {
+                    (0..50)
+                        .filter(|_| limiter.acquire(Limit::FailedPasswordChangesPerUser, "7").is_ok())
+                        .count()
+                })
+            })
+            .collect();
+        let passed: usize = threads.into_iter().map(|thread| thread.join().unwrap()).sum();
+        assert_eq!(passed, 10);
     }
 
     #[test]
     fn a_new_window_starts_when_the_old_one_ends() {
         let limiter = limiter(1, Duration::from_millis(50));
-        limiter.record(Limit::RegistrationsPerClient, "192.0.2.7");
-        assert!(limiter.check(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
+        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
+        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(limiter.check(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
-        limiter.record(Limit::RegistrationsPerClient, "192.0.2.7");
-        assert!(limiter.check(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
+        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
+        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
     }
 
     #[test]
     fn expired_windows_are_swept_so_memory_stays_bounded() {
         let limiter = limiter(1, Duration::from_millis(1));
         for key in 0..=SWEEP_ABOVE {
-            limiter.record(Limit::FailedLoginsPerClient, &key.to_string());
+            assert!(limiter.acquire(Limit::FailedLoginsPerClient, &key.to_string()).is_ok());
         }
         std::thread::sleep(Duration::from_millis(5));
-        limiter.record(Limit::FailedLoginsPerClient, "one more");
+        assert!(limiter.acquire(Limit::FailedLoginsPerClient, "one more").is_ok());
         assert_eq!(limiter.windows.lock().unwrap().len(), 1);
     }
 }

@@ -29,6 +29,32 @@ fn assert_throttled(response: &todo_tests::TestResponse, detail: &str) {
 }
 
 on_each_backend! {
+    async fn concurrent_guesses_get_no_more_tries_than_the_limit(backend) {
+        let app = spawn_app_with(backend, |settings| {
+            settings.rate_limit.failed_logins_per_username = QuotaSettings { max: 3, window_seconds: 600 };
+            settings.rate_limit.failed_password_changes_per_user = QuotaSettings { max: 3, window_seconds: 600 };
+        })
+        .await;
+        let token = app.user_token("ada").await;
+        // Each guess takes a password hash's time: all twelve are in flight together.
+        let guesses = (0..12).map(|i| {
+            let password = format!("wrong guess {i}");
+            let app = &app;
+            async move { app.log_in(&[("username", "ada"), ("password", &password)]).await.status }
+        });
+        let statuses = futures_util::future::join_all(guesses).await;
+        assert_eq!(statuses.iter().filter(|status| **status == 401).count(), 3, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 9, "{statuses:?}");
+        let changes = (0..12).map(|i| {
+            let body = json!({ "current_password": format!("wrong guess {i}"), "new_password": "a new password" });
+            let (app, token) = (&app, &token);
+            async move { app.request(Method::PUT, "/users/me/password", Some(token), Some(body)).await.status }
+        });
+        let statuses = futures_util::future::join_all(changes).await;
+        assert_eq!(statuses.iter().filter(|status| **status == 400).count(), 3, "{statuses:?}");
+        assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 9, "{statuses:?}");
+    }
+
     async fn failed_logins_are_limited_per_username_even_for_the_right_password(backend) {
         let app = spawn_app_with(backend, |settings| {
             settings.rate_limit.failed_logins_per_username = QuotaSettings { max: 3, window_seconds: 600 };

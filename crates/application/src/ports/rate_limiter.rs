@@ -25,10 +25,17 @@ pub struct RetryAfter(pub Duration);
 
 /// Counting attempts against limits.
 ///
+/// An attempt is counted before it is made, atomically with the check: of many concurrent
+/// attempts, no more than the quota get through, however long each takes (a password check
+/// takes tens of milliseconds). An attempt that turns out not to count (a successful log-in)
+/// is forgiven afterwards.
+///
 /// # Errors
-/// `check` returns [`RetryAfter`] when `key` has used up `limit` for now.
+/// `acquire` returns [`RetryAfter`] when `key` has used up `limit` for now; nothing is counted.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait RateLimiter: Send + Sync {
-    fn check(&self, limit: Limit, key: &str) -> Result<(), RetryAfter>;
-    fn record(&self, limit: Limit, key: &str);
+    /// Counts one attempt of `key` against `limit`, if the quota has room for it.
+    fn acquire(&self, limit: Limit, key: &str) -> Result<(), RetryAfter>;
+    /// Takes back one attempt counted by `acquire` in the current window.
+    fn forgive(&self, limit: Limit, key: &str);
 }

@@ -52,13 +52,14 @@ impl ChangePassword {
     ) -> Result<(), ChangePasswordError> {
         let user = &principal.user;
         let key = user.id.to_string();
+        // Counted before the check, forgiven if right: concurrent guesses cannot all slip through.
         self.limiter
-            .check(Limit::FailedPasswordChangesPerUser, &key)
+            .acquire(Limit::FailedPasswordChangesPerUser, &key)
             .map_err(ChangePasswordError::TooManyAttempts)?;
         if !self.hasher.verify(current, Some(user.password_hash.clone())).await? {
-            self.limiter.record(Limit::FailedPasswordChangesPerUser, &key);
             return Err(ChangePasswordError::IncorrectPassword);
         }
+        self.limiter.forgive(Limit::FailedPasswordChangesPerUser, &key);
         // Hashing is slow: done before the transaction, which holds a writer meanwhile.
         let hash = self.hasher.hash(new).await?;
         let now = self.clock.now();
@@ -158,12 +159,12 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_current_password_changes_nothing_and_is_counted() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_check().returning(|_, _| Ok(()));
         limiter
-            .expect_record()
+            .expect_acquire()
             .with(eq(Limit::FailedPasswordChangesPerUser), eq("1"))
             .times(1)
-            .return_const(());
+            .returning(|_, _| Ok(()));
+        limiter.expect_forgive().never();
         let change = ChangePassword::new(
             Arc::new(hasher(false)),
             Arc::new(MockUnitOfWork::new()),
@@ -177,7 +178,7 @@ mod tests {
     #[tokio::test]
     async fn past_the_limit_no_password_is_checked() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_check().returning(|_, _| Err(RetryAfter(Duration::from_secs(60))));
+        limiter.expect_acquire().returning(|_, _| Err(RetryAfter(Duration::from_secs(60))));
         let change = ChangePassword::new(
             Arc::new(MockPasswordHasher::new()),
             Arc::new(MockUnitOfWork::new()),

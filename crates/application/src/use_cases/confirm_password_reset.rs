@@ -55,14 +55,14 @@ impl ConfirmPasswordReset {
         client: &str,
     ) -> Result<(), ConfirmPasswordResetError> {
         self.limiter
-            .check(Limit::PasswordResetsPerClient, client)
+            .acquire(Limit::PasswordResetsPerClient, client)
             .map_err(ConfirmPasswordResetError::TooManyAttempts)?;
         let hash = self.secrets.hash(token);
         // A bad token is refused before the slow hashing of the new password.
         if self.resets.find_valid(&hash, self.clock.now()).await?.is_none() {
-            self.limiter.record(Limit::PasswordResetsPerClient, client);
             return Err(ConfirmPasswordResetError::InvalidToken);
         }
+        self.limiter.forgive(Limit::PasswordResetsPerClient, client);
         let password_hash = self.hasher.hash(new).await?;
         let now = self.clock.now();
         let transaction = self.unit_of_work.begin().await?;

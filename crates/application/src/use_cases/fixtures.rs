@@ -76,8 +76,8 @@ pub fn unavailable() -> RepositoryError {
 /// A rate limiter that never limits.
 pub fn unlimited() -> MockRateLimiter {
     let mut limiter = MockRateLimiter::new();
-    limiter.expect_check().returning(|_, _| Ok(()));
-    limiter.expect_record().return_const(());
+    limiter.expect_acquire().returning(|_, _| Ok(()));
+    limiter.expect_forgive().return_const(());
     limiter
 }
 

@@ -84,10 +84,15 @@ impl LogIn {
     pub async fn execute(&self, attempt: LogInAttempt<'_>) -> Result<IssuedTokens, LogInError> {
         let LogInAttempt { username, password, scope, client, user_agent } = attempt;
         let requested = Scopes::parse(scope).map_err(|_| LogInError::InvalidScope)?;
+        // Counted before the password is checked, forgiven if it is right: concurrent guesses
+        // cannot all slip through while the hashes are being verified.
         self.limiter
-            .check(Limit::FailedLoginsPerUsername, username)
-            .and_then(|()| self.limiter.check(Limit::FailedLoginsPerClient, client))
+            .acquire(Limit::FailedLoginsPerUsername, username)
             .map_err(LogInError::TooManyAttempts)?;
+        if let Err(retry) = self.limiter.acquire(Limit::FailedLoginsPerClient, client) {
+            self.limiter.forgive(Limit::FailedLoginsPerUsername, username);
+            return Err(LogInError::TooManyAttempts(retry));
+        }
         let user = match Username::parse(username) {
             Ok(username) => self.users.find_by_username(&username).await?,
             Err(_) => None,
@@ -95,10 +100,10 @@ impl LogIn {
         let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
         let matches = self.hasher.verify(password, stored_hash).await?;
         let Some(user) = user.filter(|_| matches) else {
-            self.limiter.record(Limit::FailedLoginsPerUsername, username);
-            self.limiter.record(Limit::FailedLoginsPerClient, client);
             return Err(LogInError::InvalidCredentials);
         };
+        self.limiter.forgive(Limit::FailedLoginsPerUsername, username);
+        self.limiter.forgive(Limit::FailedLoginsPerClient, client);
         if !user.is_active {
             return Err(LogInError::Inactive);
         }
@@ -282,26 +287,35 @@ mod tests {
     #[tokio::test]
     async fn log_in_counts_a_failure_against_the_username_and_the_client() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_check().returning(|_, _| Ok(()));
         limiter
-            .expect_record()
+            .expect_acquire()
             .with(eq(Limit::FailedLoginsPerUsername), eq("user1"))
             .times(1)
-            .return_const(());
+            .returning(|_, _| Ok(()));
         limiter
-            .expect_record()
+            .expect_acquire()
             .with(eq(Limit::FailedLoginsPerClient), eq("192.0.2.7"))
             .times(1)
-            .return_const(());
+            .returning(|_, _| Ok(()));
+        limiter.expect_forgive().never();
         let parts = Parts { limiter, ..refused(users_with_ada(), hasher_answering(false, true)) };
         assert!(matches!(log_in(parts, "user1", "").await, Err(LogInError::InvalidCredentials)));
     }
 
     #[tokio::test]
-    async fn log_in_counts_nothing_when_it_succeeds() {
+    async fn log_in_forgives_both_counts_when_it_succeeds() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_check().returning(|_, _| Ok(()));
-        limiter.expect_record().never();
+        limiter.expect_acquire().times(2).returning(|_, _| Ok(()));
+        limiter
+            .expect_forgive()
+            .with(eq(Limit::FailedLoginsPerUsername), eq("user1"))
+            .times(1)
+            .return_const(());
+        limiter
+            .expect_forgive()
+            .with(eq(Limit::FailedLoginsPerClient), eq("192.0.2.7"))
+            .times(1)
+            .return_const(());
         let parts = Parts { limiter, ..succeeding(&session(1)) };
         assert!(log_in(parts, "user1", "").await.is_ok());
     }
@@ -310,9 +324,12 @@ mod tests {
     async fn log_in_refuses_before_checking_any_password_once_a_limit_is_reached() {
         for exhausted in [Limit::FailedLoginsPerUsername, Limit::FailedLoginsPerClient] {
             let mut limiter = MockRateLimiter::new();
-            limiter.expect_check().returning(move |limit, _| {
+            limiter.expect_acquire().returning(move |limit, _| {
                 if limit == exhausted { Err(RetryAfter(Duration::from_secs(42))) } else { Ok(()) }
             });
+            // A place taken under the first limit is given back when the second refuses.
+            let forgiven = usize::from(exhausted == Limit::FailedLoginsPerClient);
+            limiter.expect_forgive().times(forgiven).return_const(());
             // No lookup, no hashing: the mocks would panic if called.
             let parts = Parts { limiter, ..refused(MockUserRepository::new(), MockPasswordHasher::new()) };
             let result = log_in(parts, "user1", "").await;

@@ -66,9 +66,8 @@ impl RegisterUser {
         client: &str,
     ) -> Result<User, RegisterUserError> {
         self.limiter
-            .check(Limit::RegistrationsPerClient, client)
+            .acquire(Limit::RegistrationsPerClient, client)
             .map_err(RegisterUserError::TooManyAttempts)?;
-        self.limiter.record(Limit::RegistrationsPerClient, client);
         if self.users.find_by_username(&username).await?.is_some() {
             return Err(RegisterUserError::UsernameTaken);
         }
@@ -247,14 +246,10 @@ mod tests {
     async fn register_user_counts_every_registration_of_a_client() {
         let mut limiter = MockRateLimiter::new();
         limiter
-            .expect_check()
-            .with(eq(Limit::RegistrationsPerClient), eq("192.0.2.7"))
-            .returning(|_, _| Ok(()));
-        limiter
-            .expect_record()
+            .expect_acquire()
             .with(eq(Limit::RegistrationsPerClient), eq("192.0.2.7"))
             .times(1)
-            .return_const(());
+            .returning(|_, _| Ok(()));
         let unit_of_work = unit_of_work(inserting(Ok(user(1))), welcome_queued(), true);
         assert!(register_limited(no_one_registered(), unit_of_work, hasher(), limiter).await.is_ok());
     }
@@ -262,7 +257,7 @@ mod tests {
     #[tokio::test]
     async fn register_user_refuses_a_client_over_its_limit_before_any_work() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_check().returning(|_, _| Err(RetryAfter(std::time::Duration::from_secs(9))));
+        limiter.expect_acquire().returning(|_, _| Err(RetryAfter(std::time::Duration::from_secs(9))));
         let result = register_limited(
             MockUserRepository::new(),
             MockUnitOfWork::new(),

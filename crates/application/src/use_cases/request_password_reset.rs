@@ -40,11 +40,12 @@ impl RequestPasswordReset {
         // Addresses are stored lower-case: one quota per mailbox, however it is typed.
         let mailbox = email.as_str();
         self.limiter
-            .check(Limit::PasswordResetsPerClient, client)
-            .and_then(|()| self.limiter.check(Limit::PasswordResetsPerEmail, mailbox))
+            .acquire(Limit::PasswordResetsPerClient, client)
             .map_err(RequestPasswordResetError::TooManyRequests)?;
-        self.limiter.record(Limit::PasswordResetsPerClient, client);
-        self.limiter.record(Limit::PasswordResetsPerEmail, mailbox);
+        if let Err(retry) = self.limiter.acquire(Limit::PasswordResetsPerEmail, mailbox) {
+            self.limiter.forgive(Limit::PasswordResetsPerClient, client);
+            return Err(RequestPasswordResetError::TooManyRequests(retry));
+        }
         let transaction = self.unit_of_work.begin().await?;
         let job = PasswordResetEmail { email: email.as_str().to_owned() }.into_job(self.clock.now());
         transaction.jobs().enqueue(job).await?;
@@ -93,10 +94,15 @@ mod tests {
     #[tokio::test]
     async fn requests_are_limited_per_client_and_per_mailbox() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_check().returning(|limit, key| match (limit, key) {
+        limiter.expect_acquire().returning(|limit, key| match (limit, key) {
             (Limit::PasswordResetsPerEmail, "ada@example.com") => Err(RetryAfter(Duration::from_secs(60))),
             _ => Ok(()),
         });
+        limiter
+            .expect_forgive()
+            .with(mockall::predicate::eq(Limit::PasswordResetsPerClient), mockall::predicate::eq("192.0.2.7"))
+            .times(1)
+            .return_const(());
         let request = RequestPasswordReset::new(Arc::new(queueing(0)), Arc::new(clock()), Arc::new(limiter));
         let result = request.execute(&address(), "192.0.2.7").await;
         assert!(matches!(result, Err(RequestPasswordResetError::TooManyRequests(_))), "{result:?}");
