@@ -1,0 +1,231 @@
+//! What writing an event with every todo change costs, before choosing how (issue 13: every
+//! change writes its event in the same transaction as the change). Three ways on one table:
+//!
+//! 1. today's `POST /todos/`: one `INSERT` through the repository, no event;
+//! 2. the use case in a unit of work: `BEGIN`, the `INSERT`, the user's event counter bumped
+//!    (which serialises one user's writers, so event ids follow commit order), the event's
+//!    `INSERT`, `COMMIT`: five statements;
+//! 3. a trigger that does the counter and the event inside the `INSERT`'s own transaction.
+//!
+//! Each is timed one write after another (the time the write lock is held, which bounds a
+//! SQLite file's write throughput) and with 64 writers at once. Tables of its own beside the
+//! schema; nothing here is used by the service.
+//! `cargo run --release -p todo-adapters-db --example event_write_cost` (PostgreSQL too when
+//! `TEST_POSTGRES_URL` is set).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+use todo_adapters_db::testing::{Backend, TestDatabase};
+use todo_adapters_db::{
+    DatabaseOptions, Pool, SeaOrmTodoRepository, SeaOrmUserRepository, connect, migrate_up,
+};
+use todo_application::ports::{TodoRepository, UserRepository};
+use todo_domain::{EmailAddress, NewTodo, NewUser, PasswordHash, TodoTitle, UserId, Username};
+
+const SEQUENTIAL: u32 = 3_000;
+const WRITERS: u32 = 64;
+const PER_WRITER: u32 = 100;
+
+const SQLITE_SCHEMA: &[&str] = &[
+    "ALTER TABLE users ADD COLUMN last_event_id BIGINT NOT NULL DEFAULT 0",
+    "CREATE TABLE exp_events (user_id BIGINT NOT NULL, id BIGINT NOT NULL, kind TEXT NOT NULL, \
+     todo_id BIGINT NOT NULL, title TEXT, description TEXT, completed BOOLEAN, \
+     created_at TEXT NOT NULL, PRIMARY KEY (user_id, id))",
+    "CREATE TABLE exp_todos AS SELECT * FROM todos WHERE 0",
+    "CREATE TRIGGER exp_todos_created AFTER INSERT ON exp_todos BEGIN \
+       UPDATE users SET last_event_id = last_event_id + 1 WHERE id = NEW.user_id; \
+       INSERT INTO exp_events SELECT NEW.user_id, last_event_id, 'todo.created', NEW.rowid, \
+         NEW.title, NEW.description, NEW.completed, NEW.created_at FROM users WHERE id = NEW.user_id; \
+     END",
+];
+
+const POSTGRES_SCHEMA: &[&str] = &[
+    "ALTER TABLE users ADD COLUMN last_event_id BIGINT NOT NULL DEFAULT 0",
+    "CREATE TABLE exp_events (user_id BIGINT NOT NULL, id BIGINT NOT NULL, kind TEXT NOT NULL, \
+     todo_id BIGINT NOT NULL, title TEXT, description TEXT, completed BOOLEAN, \
+     created_at TIMESTAMPTZ NOT NULL, PRIMARY KEY (user_id, id))",
+    "CREATE TABLE exp_todos (id BIGSERIAL PRIMARY KEY, user_id BIGINT NOT NULL, title TEXT NOT NULL, \
+     description TEXT, completed BOOLEAN NOT NULL, created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ)",
+    "CREATE FUNCTION exp_todo_created() RETURNS trigger AS $$ BEGIN \
+       WITH bumped AS (UPDATE users SET last_event_id = last_event_id + 1 WHERE id = NEW.user_id \
+                       RETURNING last_event_id) \
+       INSERT INTO exp_events SELECT NEW.user_id, last_event_id, 'todo.created', NEW.id, NEW.title, \
+         NEW.description, NEW.completed, NEW.created_at FROM bumped; \
+       RETURN NEW; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER exp_todos_created AFTER INSERT ON exp_todos FOR EACH ROW EXECUTE FUNCTION exp_todo_created()",
+];
+
+#[derive(Clone, Copy)]
+enum Way {
+    Repository,
+    UnitOfWork,
+    Trigger,
+}
+
+impl Way {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Repository => "one INSERT, no event (today)",
+            Self::UnitOfWork => "transaction: INSERT, counter, event",
+            Self::Trigger => "one INSERT, event by trigger",
+        }
+    }
+}
+
+struct Bench {
+    pool: Pool,
+    todos: SeaOrmTodoRepository,
+    backend: DbBackend,
+}
+
+impl Bench {
+    async fn write(&self, way: Way, user: UserId) {
+        let now = Utc::now();
+        match way {
+            Way::Repository => {
+                let todo = NewTodo {
+                    owner: user,
+                    title: TodoTitle::parse("a todo").unwrap(),
+                    description: None,
+                    created_at: now,
+                };
+                self.todos.insert(todo).await.expect("insert");
+            }
+            Way::UnitOfWork => {
+                let db = self.pool.db();
+                let transaction = if self.backend == DbBackend::Sqlite {
+                    let options = sea_orm::TransactionOptions {
+                        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    };
+                    db.begin_with_options(options).await.expect("begin")
+                } else {
+                    db.begin().await.expect("begin")
+                };
+                let sql = "INSERT INTO todos (user_id, title, description, completed, created_at) \
+                           VALUES (?, ?, NULL, false, ?)";
+                let values = || vec![user.get().into(), "a todo".into(), now.into()];
+                // As the repository does: SQLite tells the id with the result, PostgreSQL returns it.
+                let todo_id: i64 = if self.backend == DbBackend::Sqlite {
+                    let done = transaction.execute_raw(self.statement(sql, values())).await.expect("insert");
+                    i64::try_from(done.last_insert_id()).expect("an id")
+                } else {
+                    let returning = self.statement(&format!("{sql} RETURNING id"), values());
+                    let row = transaction.query_one_raw(returning).await.expect("insert").expect("a row");
+                    row.try_get("", "id").expect("an id")
+                };
+                let bump = self.statement(
+                    "UPDATE users SET last_event_id = last_event_id + 1 WHERE id = ? RETURNING last_event_id",
+                    vec![user.get().into()],
+                );
+                let row = transaction.query_one_raw(bump).await.expect("bump").expect("the user");
+                let event_id: i64 = row.try_get("", "last_event_id").expect("the counter");
+                let event = self.statement(
+                    "INSERT INTO exp_events (user_id, id, kind, todo_id, title, description, completed, created_at) \
+                     VALUES (?, ?, 'todo.created', ?, ?, NULL, false, ?)",
+                    vec![user.get().into(), event_id.into(), todo_id.into(), "a todo".into(), now.into()],
+                );
+                transaction.execute_raw(event).await.expect("event");
+                transaction.commit().await.expect("commit");
+            }
+            Way::Trigger => {
+                let insert = self.statement(
+                    "INSERT INTO exp_todos (user_id, title, description, completed, created_at) VALUES (?, ?, NULL, false, ?)",
+                    vec![user.get().into(), "a todo".into(), now.into()],
+                );
+                self.pool.db().execute_raw(insert).await.expect("insert");
+            }
+        }
+    }
+
+    /// `?` placeholders, numbered for PostgreSQL.
+    fn statement(&self, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+        let sql = if self.backend == DbBackend::Postgres {
+            let mut numbered = String::new();
+            for (index, part) in sql.split('?').enumerate() {
+                if index > 0 {
+                    numbered.push_str(&format!("${index}"));
+                }
+                numbered.push_str(part);
+            }
+            numbered
+        } else {
+            sql.to_owned()
+        };
+        Statement::from_sql_and_values(self.backend, sql, values)
+    }
+}
+
+async fn run(backend: Backend) {
+    let database = TestDatabase::create(backend).await;
+    let options = DatabaseOptions {
+        url: database.url.clone(),
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(30),
+        query_timeout: Duration::from_secs(30),
+        in_process_reads: true,
+    };
+    let pool = connect(&options).await.expect("connections");
+    migrate_up(pool.db()).await.expect("migrations");
+    let backend = pool.db().get_database_backend();
+    let schema = if backend == DbBackend::Sqlite { SQLITE_SCHEMA } else { POSTGRES_SCHEMA };
+    for statement in schema {
+        pool.db().execute_unprepared(statement).await.expect("the experiment's schema");
+    }
+    let users = SeaOrmUserRepository::new(&pool, Duration::from_secs(30));
+    let mut ids = Vec::new();
+    for n in 0..WRITERS {
+        let user = NewUser {
+            username: Username::parse(format!("writer{n}")).unwrap(),
+            email: EmailAddress::parse(format!("writer{n}@example.com")).unwrap(),
+            password_hash: PasswordHash::new("$argon2id$unused".into()),
+            is_superuser: false,
+            created_at: Utc::now(),
+        };
+        ids.push(users.insert(user).await.expect("a user").id);
+    }
+    let todos = SeaOrmTodoRepository::new(&pool, Duration::from_secs(30));
+    let bench = Arc::new(Bench { pool, todos, backend });
+    println!("{backend:?}:");
+    for way in [Way::Repository, Way::UnitOfWork, Way::Trigger] {
+        for _ in 0..200 {
+            bench.write(way, ids[0]).await; // warm-up
+        }
+        let started = Instant::now();
+        for _ in 0..SEQUENTIAL {
+            bench.write(way, ids[0]).await;
+        }
+        let one = started.elapsed().as_secs_f64() * 1e6 / f64::from(SEQUENTIAL);
+        let started = Instant::now();
+        let writers: Vec<_> = ids
+            .iter()
+            .map(|user| {
+                let (bench, user) = (bench.clone(), *user);
+                tokio::spawn(async move {
+                    for _ in 0..PER_WRITER {
+                        bench.write(way, user).await;
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("a writer");
+        }
+        let per_second = f64::from(WRITERS * PER_WRITER) / started.elapsed().as_secs_f64();
+        println!(
+            "  {:<40} one at a time {one:>7.1} us/write; 64 writers {per_second:>8.0} writes/s",
+            way.name()
+        );
+    }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    run(Backend::Sqlite).await;
+    if std::env::var("TEST_POSTGRES_URL").is_ok() {
+        run(Backend::Postgres).await;
+    }
+}
