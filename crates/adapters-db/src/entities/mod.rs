@@ -5,6 +5,5 @@ pub mod jobs;
 pub mod password_reset_tokens;
 pub mod refresh_tokens;
 pub mod sessions;
-pub mod todo_events;
 pub mod todos;
 pub mod users;

@@ -3,7 +3,6 @@
 
 mod api_keys;
 mod clock;
-mod events;
 mod health_check;
 mod jobs;
 mod mailer;
@@ -19,7 +18,6 @@ mod user_repository;
 
 pub use api_keys::ApiKeyRepository;
 pub use clock::Clock;
-pub use events::{EventLogBounds, TodoEventLog};
 pub use health_check::{HealthCheck, HealthCheckError};
 pub use jobs::{ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, QueueStats};
 pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
@@ -39,8 +37,6 @@ pub use user_repository::{UserFlags, UserOverview, UserRepository};
 pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
-#[cfg(any(test, feature = "mocks"))]
-pub use events::MockTodoEventLog;
 #[cfg(any(test, feature = "mocks"))]
 pub use health_check::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]
