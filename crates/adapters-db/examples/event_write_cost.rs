@@ -8,7 +8,8 @@
 //! 3. a trigger that does the counter and the event inside the `INSERT`'s own transaction.
 //!
 //! Each is timed one write after another (the time the write lock is held, which bounds a
-//! SQLite file's write throughput) and with 64 writers at once. Tables of its own beside the
+//! SQLite file's write throughput), with 64 writers of 64 users at once, and with 64 writers
+//! of one user. On PostgreSQL a fourth way adds `pg_notify` to the trigger. Tables of its own beside the
 //! schema; nothing here is used by the service.
 //! `cargo run --release -p todo-adapters-db --example event_write_cost` (PostgreSQL too when
 //! `TEST_POSTGRES_URL` is set).
@@ -56,13 +57,20 @@ const POSTGRES_SCHEMA: &[&str] = &[
          NEW.description, NEW.completed, NEW.created_at FROM bumped; \
        RETURN NEW; END $$ LANGUAGE plpgsql",
     "CREATE TRIGGER exp_todos_created AFTER INSERT ON exp_todos FOR EACH ROW EXECUTE FUNCTION exp_todo_created()",
+    "CREATE TABLE exp_todos_notified (LIKE exp_todos INCLUDING DEFAULTS)",
+    "CREATE FUNCTION exp_todo_notified() RETURNS trigger AS $$ BEGIN \
+       PERFORM pg_notify('exp_events', NEW.user_id::TEXT); RETURN NEW; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER exp_todos_created AFTER INSERT ON exp_todos_notified FOR EACH ROW EXECUTE FUNCTION exp_todo_created()",
+    "CREATE TRIGGER exp_todos_notified AFTER INSERT ON exp_todos_notified FOR EACH ROW EXECUTE FUNCTION exp_todo_notified()",
 ];
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Way {
     Repository,
     UnitOfWork,
     Trigger,
+    /// PostgreSQL only: the trigger, and `pg_notify` in the same transaction.
+    TriggerAndNotify,
 }
 
 impl Way {
@@ -71,6 +79,7 @@ impl Way {
             Self::Repository => "one INSERT, no event (today)",
             Self::UnitOfWork => "transaction: INSERT, counter, event",
             Self::Trigger => "one INSERT, event by trigger",
+            Self::TriggerAndNotify => "one INSERT, event and NOTIFY by trigger",
         }
     }
 }
@@ -131,9 +140,13 @@ impl Bench {
                 transaction.execute_raw(event).await.expect("event");
                 transaction.commit().await.expect("commit");
             }
-            Way::Trigger => {
+            Way::Trigger | Way::TriggerAndNotify => {
+                let table = if way == Way::Trigger { "exp_todos" } else { "exp_todos_notified" };
                 let insert = self.statement(
-                    "INSERT INTO exp_todos (user_id, title, description, completed, created_at) VALUES (?, ?, NULL, false, ?)",
+                    &format!(
+                        "INSERT INTO {table} (user_id, title, description, completed, created_at) \
+                         VALUES (?, ?, NULL, false, ?)"
+                    ),
                     vec![user.get().into(), "a todo".into(), now.into()],
                 );
                 self.pool.db().execute_raw(insert).await.expect("insert");
@@ -190,7 +203,11 @@ async fn run(backend: Backend) {
     let todos = SeaOrmTodoRepository::new(&pool, Duration::from_secs(30));
     let bench = Arc::new(Bench { pool, todos, backend });
     println!("{backend:?}:");
-    for way in [Way::Repository, Way::UnitOfWork, Way::Trigger] {
+    let mut ways = vec![Way::Repository, Way::UnitOfWork, Way::Trigger];
+    if backend == DbBackend::Postgres {
+        ways.push(Way::TriggerAndNotify);
+    }
+    for way in ways {
         for _ in 0..200 {
             bench.write(way, ids[0]).await; // warm-up
         }
@@ -215,8 +232,24 @@ async fn run(backend: Backend) {
             writer.await.expect("a writer");
         }
         let per_second = f64::from(WRITERS * PER_WRITER) / started.elapsed().as_secs_f64();
+        // The same load from one user, whose writers the event counter makes take turns.
+        let started = Instant::now();
+        let writers: Vec<_> = (0..WRITERS)
+            .map(|_| {
+                let (bench, user) = (bench.clone(), ids[0]);
+                tokio::spawn(async move {
+                    for _ in 0..PER_WRITER {
+                        bench.write(way, user).await;
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.expect("a writer");
+        }
+        let one_user = f64::from(WRITERS * PER_WRITER) / started.elapsed().as_secs_f64();
         println!(
-            "  {:<40} one at a time {one:>7.1} us/write; 64 writers {per_second:>8.0} writes/s",
+            "  {:<42} one at a time {one:>7.1} us; 64 writers, 64 users {per_second:>7.0}/s, one user {one_user:>7.0}/s",
             way.name()
         );
     }
