@@ -9,7 +9,8 @@
 //!
 //! Each is timed one write after another (the time the write lock is held, which bounds a
 //! SQLite file's write throughput), with 64 writers of 64 users at once, and with 64 writers
-//! of one user. On PostgreSQL a fourth way adds `pg_notify` to the trigger. Tables of its own beside the
+//! of one user. On PostgreSQL two more ways add `pg_notify`: in the trigger, and as a statement
+//! of its own after the commit. Tables of its own beside the
 //! schema; nothing here is used by the service.
 //! `cargo run --release -p todo-adapters-db --example event_write_cost` (PostgreSQL too when
 //! `TEST_POSTGRES_URL` is set).
@@ -71,6 +72,8 @@ enum Way {
     Trigger,
     /// PostgreSQL only: the trigger, and `pg_notify` in the same transaction.
     TriggerAndNotify,
+    /// PostgreSQL only: the trigger, then `pg_notify` in a statement of its own after the commit.
+    TriggerThenNotify,
 }
 
 impl Way {
@@ -80,6 +83,7 @@ impl Way {
             Self::UnitOfWork => "transaction: INSERT, counter, event",
             Self::Trigger => "one INSERT, event by trigger",
             Self::TriggerAndNotify => "one INSERT, event and NOTIFY by trigger",
+            Self::TriggerThenNotify => "event by trigger, NOTIFY after the commit",
         }
     }
 }
@@ -140,8 +144,8 @@ impl Bench {
                 transaction.execute_raw(event).await.expect("event");
                 transaction.commit().await.expect("commit");
             }
-            Way::Trigger | Way::TriggerAndNotify => {
-                let table = if way == Way::Trigger { "exp_todos" } else { "exp_todos_notified" };
+            Way::Trigger | Way::TriggerAndNotify | Way::TriggerThenNotify => {
+                let table = if way == Way::TriggerAndNotify { "exp_todos_notified" } else { "exp_todos" };
                 let insert = self.statement(
                     &format!(
                         "INSERT INTO {table} (user_id, title, description, completed, created_at) \
@@ -150,6 +154,11 @@ impl Bench {
                     vec![user.get().into(), "a todo".into(), now.into()],
                 );
                 self.pool.db().execute_raw(insert).await.expect("insert");
+                if way == Way::TriggerThenNotify {
+                    let notify = self
+                        .statement("SELECT pg_notify('exp_events', ?)", vec![user.get().to_string().into()]);
+                    self.pool.db().execute_raw(notify).await.expect("notify");
+                }
             }
         }
     }
@@ -205,7 +214,7 @@ async fn run(backend: Backend) {
     println!("{backend:?}:");
     let mut ways = vec![Way::Repository, Way::UnitOfWork, Way::Trigger];
     if backend == DbBackend::Postgres {
-        ways.push(Way::TriggerAndNotify);
+        ways.extend([Way::TriggerAndNotify, Way::TriggerThenNotify]);
     }
     for way in ways {
         for _ in 0..200 {
