@@ -9,8 +9,8 @@
 //!
 //! Each is timed one write after another (the time the write lock is held, which bounds a
 //! SQLite file's write throughput), with 64 writers of 64 users at once, and with 64 writers
-//! of one user. On PostgreSQL two more ways add `pg_notify`: in the trigger, and as a statement
-//! of its own after the commit. Tables of its own beside the
+//! of one user. On PostgreSQL three more ways add `pg_notify`: in the trigger, as a statement
+//! of its own after the commit, and coalesced (one every 5 ms for every user written since). Tables of its own beside the
 //! schema; nothing here is used by the service.
 //! `cargo run --release -p todo-adapters-db --example event_write_cost` (PostgreSQL too when
 //! `TEST_POSTGRES_URL` is set).
@@ -74,6 +74,8 @@ enum Way {
     TriggerAndNotify,
     /// PostgreSQL only: the trigger, then `pg_notify` in a statement of its own after the commit.
     TriggerThenNotify,
+    /// PostgreSQL only: the trigger; a flusher notifies every 5 ms for all users written since.
+    TriggerCoalescedNotify,
 }
 
 impl Way {
@@ -84,6 +86,7 @@ impl Way {
             Self::Trigger => "one INSERT, event by trigger",
             Self::TriggerAndNotify => "one INSERT, event and NOTIFY by trigger",
             Self::TriggerThenNotify => "event by trigger, NOTIFY after the commit",
+            Self::TriggerCoalescedNotify => "event by trigger, NOTIFY coalesced (5 ms)",
         }
     }
 }
@@ -92,6 +95,31 @@ struct Bench {
     pool: Pool,
     todos: SeaOrmTodoRepository,
     backend: DbBackend,
+    /// Users written since the coalescing flusher last notified.
+    dirty: std::sync::Mutex<std::collections::BTreeSet<i64>>,
+}
+
+/// One `pg_notify` naming every dirty user, every `COALESCE_EVERY`, until the bench is dropped.
+const COALESCE_EVERY: Duration = Duration::from_millis(5);
+
+fn start_flusher(bench: &Arc<Bench>) -> tokio::task::JoinHandle<u64> {
+    let bench = Arc::downgrade(bench);
+    tokio::spawn(async move {
+        let mut notifies = 0;
+        let mut tick = tokio::time::interval(COALESCE_EVERY);
+        loop {
+            tick.tick().await;
+            let Some(bench) = bench.upgrade() else { return notifies };
+            let users: Vec<String> =
+                std::mem::take(&mut *bench.dirty.lock().unwrap()).iter().map(i64::to_string).collect();
+            if users.is_empty() {
+                continue;
+            }
+            let notify = bench.statement("SELECT pg_notify('exp_events', ?)", vec![users.join(",").into()]);
+            bench.pool.db().execute_raw(notify).await.expect("notify");
+            notifies += 1;
+        }
+    })
 }
 
 impl Bench {
@@ -144,7 +172,7 @@ impl Bench {
                 transaction.execute_raw(event).await.expect("event");
                 transaction.commit().await.expect("commit");
             }
-            Way::Trigger | Way::TriggerAndNotify | Way::TriggerThenNotify => {
+            Way::Trigger | Way::TriggerAndNotify | Way::TriggerThenNotify | Way::TriggerCoalescedNotify => {
                 let table = if way == Way::TriggerAndNotify { "exp_todos_notified" } else { "exp_todos" };
                 let insert = self.statement(
                     &format!(
@@ -154,6 +182,9 @@ impl Bench {
                     vec![user.get().into(), "a todo".into(), now.into()],
                 );
                 self.pool.db().execute_raw(insert).await.expect("insert");
+                if way == Way::TriggerCoalescedNotify {
+                    self.dirty.lock().unwrap().insert(user.get());
+                }
                 if way == Way::TriggerThenNotify {
                     let notify = self
                         .statement("SELECT pg_notify('exp_events', ?)", vec![user.get().to_string().into()]);
@@ -210,11 +241,12 @@ async fn run(backend: Backend) {
         ids.push(users.insert(user).await.expect("a user").id);
     }
     let todos = SeaOrmTodoRepository::new(&pool, Duration::from_secs(30));
-    let bench = Arc::new(Bench { pool, todos, backend });
+    let bench = Arc::new(Bench { pool, todos, backend, dirty: std::sync::Mutex::default() });
+    let flusher = (backend == DbBackend::Postgres).then(|| start_flusher(&bench));
     println!("{backend:?}:");
     let mut ways = vec![Way::Repository, Way::UnitOfWork, Way::Trigger];
     if backend == DbBackend::Postgres {
-        ways.extend([Way::TriggerAndNotify, Way::TriggerThenNotify]);
+        ways.extend([Way::TriggerAndNotify, Way::TriggerThenNotify, Way::TriggerCoalescedNotify]);
     }
     for way in ways {
         for _ in 0..200 {
@@ -260,6 +292,14 @@ async fn run(backend: Backend) {
         println!(
             "  {:<42} one at a time {one:>7.1} us; 64 writers, 64 users {per_second:>7.0}/s, one user {one_user:>7.0}/s",
             way.name()
+        );
+    }
+    drop(bench);
+    if let Some(flusher) = flusher {
+        let notifies = flusher.await.expect("the flusher");
+        println!(
+            "  (coalesced: {notifies} NOTIFYs for the {} writes of that way)",
+            200 + SEQUENTIAL + 2 * WRITERS * PER_WRITER
         );
     }
 }
