@@ -12,6 +12,7 @@
 //! of one user. On PostgreSQL three more ways add `pg_notify`: in the trigger, as a statement
 //! of its own after the commit, and coalesced (one every 5 ms for every user written since). Tables of its own beside the
 //! schema; nothing here is used by the service.
+//! One file on purpose, though long: an experiment to read top to bottom, with its own tables.
 //! `cargo run --release -p todo-adapters-db --example event_write_cost` (PostgreSQL too when
 //! `TEST_POSTGRES_URL` is set).
 

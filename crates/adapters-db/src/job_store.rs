@@ -1,6 +1,6 @@
-//! The job queue on the service's own database (docs/adr/0007-job-queue.md): enqueued inside
-//! the caller's transaction ([`SeaOrmJobQueue`]), claimed under a lease and finished by the
-//! workers, listed and retried by operators ([`SeaOrmJobStore`]).
+//! The job queue on the service's own database (docs/adr/0007-job-queue.md): claimed under a
+//! lease and finished by the workers, listed and retried by operators ([`SeaOrmJobStore`]).
+//! Jobs are enqueued inside the caller's transaction by `job_queue.rs`.
 
 use std::time::Duration;
 
@@ -10,9 +10,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement,
 };
-use todo_application::ports::{
-    ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, QueueStats, RepositoryError,
-};
+use todo_application::ports::{ClaimedJob, Job, JobId, JobStatus, JobStore, QueueStats, RepositoryError};
 use todo_domain::{Page, Timestamp};
 use tracing::instrument;
 
@@ -20,53 +18,6 @@ use crate::connection::Pool;
 use crate::entities::jobs;
 use crate::errors::corrupt_row;
 use crate::executor::Executor;
-
-/// The channel on which PostgreSQL announces committed jobs to waiting workers.
-pub const JOBS_CHANNEL: &str = "todo_jobs";
-
-/// [`JobQueue`] inside a transaction: the job is one more row of it.
-pub(crate) struct SeaOrmJobQueue {
-    executor: Executor,
-}
-
-impl SeaOrmJobQueue {
-    pub(crate) fn within(executor: Executor) -> Self {
-        Self { executor }
-    }
-}
-
-#[async_trait]
-impl JobQueue for SeaOrmJobQueue {
-    #[instrument(name = "db.jobs.enqueue", skip_all, fields(kind = job.kind))]
-    async fn enqueue(&self, job: NewJob) -> Result<JobId, RepositoryError> {
-        let row = jobs::ActiveModel {
-            kind: Set(job.kind.to_owned()),
-            payload: Set(job.payload),
-            status: Set(JobStatus::Queued.as_str().to_owned()),
-            attempts: Set(0),
-            max_attempts: Set(i32::try_from(job.max_attempts).unwrap_or(i32::MAX)),
-            run_at: Set(job.run_at),
-            locked_until: Set(None),
-            locked_by: Set(None),
-            last_error: Set(None),
-            created_at: Set(job.created_at),
-            finished_at: Set(None),
-            ..Default::default()
-        };
-        let id = self.executor.insert(row).await?;
-        let writer = self.executor.writer();
-        if writer.get_database_backend() == DbBackend::Postgres {
-            // Delivered to listening workers when, and only if, the transaction commits.
-            let notify = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, '')",
-                [JOBS_CHANNEL.into()],
-            );
-            self.executor.run(writer.execute_raw(notify)).await?;
-        }
-        Ok(JobId(id))
-    }
-}
 
 /// [`JobStore`] on any database sea-orm supports.
 pub struct SeaOrmJobStore {

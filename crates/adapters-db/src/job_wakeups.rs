@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 use crate::connection::Pool;
-use crate::job_store::JOBS_CHANNEL;
+use crate::job_queue::JOBS_CHANNEL;
 
 /// Calls `wake` whenever any process commits jobs, for as long as the task runs. `None` on
 /// SQLite, where only this process's commits can wake its workers (through the unit of work).

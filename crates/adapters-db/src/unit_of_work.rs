@@ -13,7 +13,7 @@ use tracing::instrument;
 
 use crate::connection::Pool;
 use crate::executor::Executor;
-use crate::job_store::SeaOrmJobQueue;
+use crate::job_queue::SeaOrmJobQueue;
 use crate::{
     SeaOrmApiKeyRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository, SeaOrmTodoRepository,
     SeaOrmUserRepository,

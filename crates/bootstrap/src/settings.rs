@@ -3,7 +3,6 @@
 //! with `__` between levels (`APP_DATABASE__URL`). The environment is chosen by
 //! `APP_ENVIRONMENT`. This is the only code that reads the process environment.
 
-use std::fmt;
 use std::time::Duration;
 
 use config::{Config, ConfigError, Environment as EnvSource, File, FileFormat};
@@ -220,59 +219,6 @@ fn secret<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<SecretStr
     String::deserialize(deserializer).map(SecretString::from)
 }
 
-impl Settings {
-    /// A one-line description of the effective settings for the start-up log:
-    /// no signing secret, and no password in the database URL.
-    pub fn summary(&self) -> String {
-        format!(
-            "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
-             query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={} \
-             mail={} job_workers={}",
-            self.environment,
-            self.server.host,
-            self.server.port,
-            self.server.workers,
-            self.server.body_limit_bytes,
-            redact_password(&self.database.url),
-            self.database.max_connections,
-            self.database.acquire_timeout_ms,
-            self.database.query_timeout_ms,
-            self.database.migrate_on_start,
-            self.database.sqlite_in_process_reads,
-            self.auth.token_ttl_minutes,
-            self.log.format,
-            self.cors.allowed_origins,
-            self.server.trust_proxy_headers,
-            self.mail
-                .smtp_url
-                .as_deref()
-                .map_or_else(|| format!("outbox:{}", self.mail.outbox_dir), redact_password),
-            self.jobs.workers,
-        )
-    }
-}
-
-/// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
-/// Also `?password=secret` as `?password=***`.
-fn redact_password(url: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
-    let credentials = base.split_once("://").and_then(|(scheme, rest)| {
-        let (credentials, host) = rest.rsplit_once('@')?;
-        let (user, _password) = credentials.split_once(':')?;
-        Some(format!("{scheme}://{user}:***@{host}"))
-    });
-    let base = credentials.unwrap_or_else(|| base.to_owned());
-    let Some(query) = query else { return base };
-    let parameters: Vec<String> = query
-        .split('&')
-        .map(|parameter| match parameter.split_once('=') {
-            Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-            _ => parameter.to_owned(),
-        })
-        .collect();
-    format!("{base}?{}", parameters.join("&"))
-}
-
 impl DatabaseSettings {
     pub fn acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.acquire_timeout_ms)
@@ -280,31 +226,6 @@ impl DatabaseSettings {
 
     pub fn query_timeout(&self) -> Duration {
         Duration::from_millis(self.query_timeout_ms)
-    }
-}
-
-impl fmt::Debug for DatabaseSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DatabaseSettings")
-            .field("url", &redact_password(&self.url))
-            .field("max_connections", &self.max_connections)
-            .field("acquire_timeout_ms", &self.acquire_timeout_ms)
-            .field("query_timeout_ms", &self.query_timeout_ms)
-            .field("migrate_on_start", &self.migrate_on_start)
-            .field("sqlite_in_process_reads", &self.sqlite_in_process_reads)
-            .finish()
-    }
-}
-
-impl fmt::Debug for MailSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MailSettings")
-            .field("smtp_url", &self.smtp_url.as_deref().map(redact_password))
-            .field("outbox_dir", &self.outbox_dir)
-            .field("from", &self.from)
-            .field("link_base_url", &self.link_base_url)
-            .field("timeout_seconds", &self.timeout_seconds)
-            .finish()
     }
 }
 
@@ -318,101 +239,6 @@ impl JobSettings {
     }
 }
 
-impl fmt::Debug for AuthSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthSettings")
-            .field("secret", &"[REDACTED]")
-            .field("token_ttl_minutes", &self.token_ttl_minutes)
-            .field("refresh_reuse_grace_seconds", &self.refresh_reuse_grace_seconds)
-            .field("max_concurrent_hashes", &self.max_concurrent_hashes)
-            .finish()
-    }
-}
-
+mod printed;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn production_with_secret(secret: &str) -> Settings {
-        let mut settings = Settings::defaults().unwrap();
-        settings.environment = Environment::Production;
-        settings.auth.secret = secret.into();
-        settings
-    }
-
-    #[test]
-    fn the_defaults_describe_a_development_service_on_sqlite() {
-        let settings = Settings::defaults().unwrap();
-        assert_eq!(settings.environment, Environment::Development);
-        assert_eq!((settings.server.host.as_str(), settings.server.port), ("127.0.0.1", 8000));
-        assert_eq!(settings.database.url, "sqlite://todo.db");
-        assert_eq!(settings.server.body_limit_bytes, 1024 * 1024);
-        assert_eq!(settings.auth.token_ttl_minutes, 30);
-        assert!(settings.check().is_ok());
-    }
-
-    #[test]
-    fn production_refuses_a_default_empty_or_short_secret() {
-        assert!(matches!(
-            production_with_secret(DEVELOPMENT_SECRET).check(),
-            Err(SettingsError::DefaultSecret)
-        ));
-        assert!(matches!(production_with_secret("").check(), Err(SettingsError::DefaultSecret)));
-        assert!(matches!(
-            production_with_secret(&"x".repeat(31)).check(),
-            Err(SettingsError::ShortSecret(31))
-        ));
-        assert!(production_with_secret(&"x".repeat(32)).check().is_ok());
-    }
-
-    #[test]
-    fn production_refuses_cors_open_to_any_origin() {
-        let mut settings = production_with_secret(&"x".repeat(40));
-        settings.cors.allowed_origins = Some(vec!["*".into()]);
-        assert!(matches!(settings.check(), Err(SettingsError::AnyOriginInProduction)));
-    }
-
-    #[test]
-    fn the_summary_shows_no_secret_and_no_database_password() {
-        let mut settings = production_with_secret("a very secret signing key of some length");
-        settings.database.url = "postgres://todo:hunter2@db.internal:5432/todo".into();
-        let summary = settings.summary();
-        assert!(summary.contains("database=postgres://todo:***@db.internal:5432/todo"), "{summary}");
-        assert!(!summary.contains("hunter2") && !summary.contains("very secret"), "{summary}");
-        assert_eq!(redact_password("sqlite://todo.db"), "sqlite://todo.db");
-        assert_eq!(
-            redact_password("postgres://db/app?sslmode=require&password=hunter2"),
-            "postgres://db/app?sslmode=require&password=***"
-        );
-        assert_eq!(
-            redact_password("smtps://mailer:p@ss@smtp.example.com:465"),
-            "smtps://mailer:***@smtp.example.com:465"
-        );
-    }
-
-    #[test]
-    fn no_password_of_the_database_or_the_mail_server_appears_in_debug_output() {
-        let mut settings = production_with_secret("a very secret signing key of some length");
-        settings.database.url = "postgres://todo:hunter2@db.internal:5432/todo".into();
-        settings.mail.smtp_url = Some("smtps://mailer:mailpass@smtp.example.com".into());
-        let printed = format!("{settings:?} {}", settings.summary());
-        assert!(!printed.contains("hunter2") && !printed.contains("mailpass"), "{printed}");
-        assert!(printed.contains("mailer:***@smtp.example.com"), "{printed}");
-    }
-
-    #[test]
-    fn a_job_lease_shorter_than_a_job_may_take_is_refused() {
-        let mut settings = Settings::defaults().unwrap();
-        settings.jobs.lease_seconds = 30;
-        settings.mail.timeout_seconds = 30;
-        assert!(matches!(settings.check(), Err(SettingsError::LeaseTooShort { .. })));
-        settings.jobs.lease_seconds = 36;
-        assert!(settings.check().is_ok());
-    }
-
-    #[test]
-    fn the_secret_never_appears_in_debug_output() {
-        let settings = production_with_secret("a very secret signing key of some length");
-        assert!(!format!("{settings:?}").contains("very secret"));
-    }
-}
+mod tests;

@@ -28,16 +28,21 @@ impl FromSqliteRow for users::Model {
         &["id", "username", "email", "password_hash", "is_active", "created_at", "is_superuser"];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: row.get(0)?,
-            username: row.get(1)?,
-            email: row.get(2)?,
-            password_hash: row.get(3)?,
-            is_active: row.get(4)?,
-            created_at: required_time(row, 5)?,
-            is_superuser: row.get(6)?,
-        })
+        user_at(row, 0)
     }
+}
+
+/// The user's columns, from column `at` on.
+fn user_at(row: &Row<'_>, at: usize) -> rusqlite::Result<users::Model> {
+    Ok(users::Model {
+        id: row.get(at)?,
+        username: row.get(at + 1)?,
+        email: row.get(at + 2)?,
+        password_hash: row.get(at + 3)?,
+        is_active: row.get(at + 4)?,
+        created_at: required_time(row, at + 5)?,
+        is_superuser: row.get(at + 6)?,
+    })
 }
 
 impl FromSqliteRow for sessions::Model {
@@ -79,26 +84,7 @@ impl FromSqliteRow for (sessions::Model, users::Model) {
     ];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        let session = sessions::Model {
-            id: row.get(0)?,
-            user_id: row.get(1)?,
-            scope: row.get(2)?,
-            created_at: required_time(row, 3)?,
-            last_used_at: required_time(row, 4)?,
-            expires_at: required_time(row, 5)?,
-            user_agent: row.get(6)?,
-            revoked_at: time(row, 7)?,
-        };
-        let user = users::Model {
-            id: row.get(8)?,
-            username: row.get(9)?,
-            email: row.get(10)?,
-            password_hash: row.get(11)?,
-            is_active: row.get(12)?,
-            created_at: required_time(row, 13)?,
-            is_superuser: row.get(14)?,
-        };
-        Ok((session, user))
+        Ok((sessions::Model::from_row(row)?, user_at(row, 8)?))
     }
 }
 
@@ -174,17 +160,7 @@ impl FromSqliteRow for (api_keys::Model, users::Model) {
     ];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
-        let key = api_key_at(row, 0)?;
-        let user = users::Model {
-            id: row.get(10)?,
-            username: row.get(11)?,
-            email: row.get(12)?,
-            password_hash: row.get(13)?,
-            is_active: row.get(14)?,
-            created_at: required_time(row, 15)?,
-            is_superuser: row.get(16)?,
-        };
-        Ok((key, user))
+        Ok((api_key_at(row, 0)?, user_at(row, 10)?))
     }
 }
 

@@ -6,16 +6,17 @@
 //! Every request field is an `Option` so that a missing field is a validation
 //! problem reported with the others, not a parse failure that hides them.
 
-mod accounts;
+mod admin;
+mod api_keys;
 mod auth;
+mod passwords;
 mod todos;
 mod users;
 
-pub use accounts::{
-    AdminUserResponse, AdminUserUpdate, ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse, JobListQuery,
-    JobResponse, PageQuery, PasswordChange, PasswordResetConfirm, PasswordResetRequest,
-};
+pub use admin::{AdminUserResponse, AdminUserUpdate, JobListQuery, JobResponse, PageQuery};
+pub use api_keys::{ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse};
 pub use auth::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, Token, TokenForm, TokenRequest};
+pub use passwords::{PasswordChange, PasswordResetConfirm, PasswordResetRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 pub use users::{SessionResponse, UserCreate, UserResponse};
 

@@ -33,7 +33,7 @@ pub struct UserCreate {
     pub password: Option<String>,
 }
 
-fn password_rule(value: &Option<String>, _: &()) -> garde::Result {
+pub(super) fn password_rule(value: &Option<String>, _: &()) -> garde::Result {
     parses_as(value, Password::parse)
 }
 
@@ -41,7 +41,7 @@ fn username_rule(value: &Option<String>, _: &()) -> garde::Result {
     parses_as(value, Username::parse)
 }
 
-fn email_rule(value: &Option<String>, _: &()) -> garde::Result {
+pub(super) fn email_rule(value: &Option<String>, _: &()) -> garde::Result {
     parses_as(value, EmailAddress::parse)
 }
 

@@ -83,29 +83,12 @@ mod tests {
     use super::*;
     use crate::ports::{
         MockPasswordHasher, MockPasswordResetRepository, MockRateLimiter, MockSessionRepository,
-        MockTransaction, MockUnitOfWork, MockUserRepository, PasswordResetRepository, SessionRepository,
-        UserRepository,
+        MockUnitOfWork, MockUserRepository,
     };
     use crate::use_cases::Credential;
-    use crate::use_cases::fixtures::{clock, now, session_id, unlimited, user, user_id};
-
-    /// One committed transaction working through these repositories.
-    fn transaction_with_resets(
-        sessions: MockSessionRepository,
-        users: MockUserRepository,
-        resets: MockPasswordResetRepository,
-    ) -> MockUnitOfWork {
-        let mut transaction = MockTransaction::new();
-        transaction.expect_sessions().return_const(Box::new(sessions) as Box<dyn SessionRepository>);
-        transaction.expect_users().return_const(Box::new(users) as Box<dyn UserRepository>);
-        transaction
-            .expect_password_resets()
-            .return_const(Box::new(resets) as Box<dyn PasswordResetRepository>);
-        transaction.expect_commit().times(1).returning(|| Ok(()));
-        let mut unit_of_work = MockUnitOfWork::new();
-        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
-        unit_of_work
-    }
+    use crate::use_cases::fixtures::{
+        clock, now, session_id, transaction_with_resets, unlimited, user, user_id,
+    };
 
     fn principal() -> Principal {
         Principal {
@@ -149,7 +132,7 @@ mod tests {
         resets.expect_spend_all().with(eq(user_id(1)), eq(now())).times(1).returning(|_, _| Ok(()));
         let change = ChangePassword::new(
             Arc::new(hasher(true)),
-            Arc::new(transaction_with_resets(sessions, users, resets)),
+            Arc::new(transaction_with_resets(sessions, users, resets, true)),
             Arc::new(clock()),
             Arc::new(unlimited()),
         );

@@ -88,11 +88,12 @@ mod tests {
 
     use super::*;
     use crate::ports::{
-        MockPasswordHasher, MockPasswordResetRepository, MockSessionRepository, MockTransaction,
-        MockUnitOfWork, MockUserRepository, PasswordResetRepository, SessionRepository, TokenHash,
-        UserRepository,
+        MockPasswordHasher, MockPasswordResetRepository, MockSessionRepository, MockUnitOfWork,
+        MockUserRepository, TokenHash,
     };
-    use crate::use_cases::fixtures::{clock, now, secrets, unlimited, user, user_id};
+    use crate::use_cases::fixtures::{
+        clock, now, secrets, transaction_with_resets, unlimited, user, user_id,
+    };
 
     fn token_hash() -> TokenHash {
         TokenHash("hash-of-reset-token".into())
@@ -134,16 +135,7 @@ mod tests {
             .with(eq(user_id(3)), eq(None), eq(now()))
             .times(usize::from(wins))
             .returning(|_, _, _| Ok(1));
-        let mut transaction = MockTransaction::new();
-        transaction
-            .expect_password_resets()
-            .return_const(Box::new(resets) as Box<dyn PasswordResetRepository>);
-        transaction.expect_users().return_const(Box::new(users) as Box<dyn UserRepository>);
-        transaction.expect_sessions().return_const(Box::new(sessions) as Box<dyn SessionRepository>);
-        transaction.expect_commit().times(usize::from(wins)).returning(|| Ok(()));
-        let mut unit_of_work = MockUnitOfWork::new();
-        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
-        unit_of_work
+        transaction_with_resets(sessions, users, resets, wins)
     }
 
     fn confirm(
@@ -184,14 +176,7 @@ mod tests {
         resets.expect_consume().returning(|_, _| Ok(Some(user_id(3))));
         let mut users = MockUserRepository::new();
         users.expect_find_by_id().returning(|_| Ok(Some(todo_domain::User { is_active: false, ..user(3) })));
-        let mut transaction = MockTransaction::new();
-        transaction
-            .expect_password_resets()
-            .return_const(Box::new(resets) as Box<dyn PasswordResetRepository>);
-        transaction.expect_users().return_const(Box::new(users) as Box<dyn UserRepository>);
-        transaction.expect_commit().never();
-        let mut unit_of_work = MockUnitOfWork::new();
-        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
+        let unit_of_work = transaction_with_resets(MockSessionRepository::new(), users, resets, false);
         let confirm = confirm(resets_finding(true), hasher(), unit_of_work);
         let result = confirm.execute("reset-token", new_password(), "192.0.2.7").await;
         assert!(matches!(result, Err(ConfirmPasswordResetError::InvalidToken)), "{result:?}");

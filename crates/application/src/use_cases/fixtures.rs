@@ -156,9 +156,22 @@ pub fn transaction_with_users(
     users: crate::ports::MockUserRepository,
     commits: bool,
 ) -> MockUnitOfWork {
+    transaction_with_resets(sessions, users, crate::ports::MockPasswordResetRepository::new(), commits)
+}
+
+/// The same, with `resets` for the transaction's password-reset tokens.
+pub fn transaction_with_resets(
+    sessions: MockSessionRepository,
+    users: crate::ports::MockUserRepository,
+    resets: crate::ports::MockPasswordResetRepository,
+    commits: bool,
+) -> MockUnitOfWork {
     let mut transaction = MockTransaction::new();
     transaction.expect_sessions().return_const(Box::new(sessions) as Box<dyn SessionRepository>);
     transaction.expect_users().return_const(Box::new(users) as Box<dyn crate::ports::UserRepository>);
+    transaction
+        .expect_password_resets()
+        .return_const(Box::new(resets) as Box<dyn crate::ports::PasswordResetRepository>);
     transaction.expect_commit().times(usize::from(commits)).returning(|| Ok(()));
     let mut unit_of_work = MockUnitOfWork::new();
     unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
