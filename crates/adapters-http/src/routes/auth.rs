@@ -76,23 +76,30 @@ pub(crate) async fn token(
         let refresh_token = refresh_token.ok_or(ApiError::InvalidRefreshToken)?;
         state.refresh_session.execute(&refresh_token).await?
     } else {
-        let (username, password) = password_grant(&form)?;
-        let user_agent = request.headers().get(USER_AGENT).and_then(|value| value.to_str().ok());
-        let attempt = LogInAttempt {
-            username,
-            password: Password::from_attempt(password.to_owned()),
-            scope: form.scope.as_deref().unwrap_or_default(),
-            client: &client,
-            user_agent,
-        };
-        state.log_in.execute(attempt).await?
+        state.log_in.execute(log_in_attempt(&form, &client, &request)?).await?
     };
     Ok(HttpResponse::Ok().insert_header((CACHE_CONTROL, "no-store")).json(Token::from(issued)))
 }
 
+/// A password grant as the log-in use case takes it, with the client's address and agent.
+pub(crate) fn log_in_attempt<'a>(
+    form: &'a TokenForm,
+    client: &'a str,
+    request: &'a HttpRequest,
+) -> Result<LogInAttempt<'a>, ApiError> {
+    let (username, password) = password_grant(form)?;
+    Ok(LogInAttempt {
+        username,
+        password: Password::from_attempt(password.to_owned()),
+        scope: form.scope.as_deref().unwrap_or_default(),
+        client,
+        user_agent: request.headers().get(USER_AGENT).and_then(|value| value.to_str().ok()),
+    })
+}
+
 /// The username and password of a password grant, or a 422 naming each one missing, as
 /// FastAPI's form does (the password never echoed).
-pub(crate) fn password_grant(form: &TokenForm) -> Result<(&str, &str), ApiError> {
+fn password_grant(form: &TokenForm) -> Result<(&str, &str), ApiError> {
     if let (Some(username), Some(password)) = (&form.username, &form.password) {
         return Ok((username, password));
     }

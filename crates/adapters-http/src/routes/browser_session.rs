@@ -8,12 +8,12 @@ use std::future::{Ready, ready};
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
-use actix_web::http::header::{CACHE_CONTROL, HOST, ORIGIN, USER_AGENT};
+use actix_web::http::header::{CACHE_CONTROL, HOST, ORIGIN};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, web};
-use todo_application::use_cases::{IssuedTokens, LogInAttempt};
-use todo_domain::{Password, REFRESH_TOKEN_LIFETIME};
+use todo_application::use_cases::IssuedTokens;
+use todo_domain::REFRESH_TOKEN_LIFETIME;
 
-use super::auth::password_grant;
+use super::auth::log_in_attempt;
 use crate::cors::CorsPolicy;
 use crate::dto::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, TokenForm};
 use crate::errors::{ApiError, ErrorResponse};
@@ -73,10 +73,9 @@ fn own_origin(req: &HttpRequest) -> String {
     format!("http://{host}")
 }
 
-fn settings(req: &HttpRequest) -> BrowserSessions {
-    req.app_data::<BrowserSessions>()
-        .cloned()
-        .unwrap_or(BrowserSessions { cors: CorsPolicy::Origins(Vec::new()), secure_cookies: true })
+/// Whether the cookie is `Secure`: when unconfigured, it is.
+fn secure_cookies(req: &HttpRequest) -> bool {
+    req.app_data::<BrowserSessions>().is_none_or(|sessions| sessions.secure_cookies)
 }
 
 fn refresh_cookie(value: String, max_age: CookieDuration, secure: bool) -> Cookie<'static> {
@@ -92,7 +91,7 @@ fn refresh_cookie(value: String, max_age: CookieDuration, secure: bool) -> Cooki
 /// The answer carrying `issued`: the access token in the body, the refresh token in the cookie.
 fn with_tokens(req: &HttpRequest, issued: IssuedTokens) -> HttpResponse {
     let lifetime = CookieDuration::seconds(REFRESH_TOKEN_LIFETIME.num_seconds());
-    let cookie = refresh_cookie(issued.refresh.clone(), lifetime, settings(req).secure_cookies);
+    let cookie = refresh_cookie(issued.refresh.clone(), lifetime, secure_cookies(req));
     HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
         .cookie(cookie)
@@ -101,7 +100,7 @@ fn with_tokens(req: &HttpRequest, issued: IssuedTokens) -> HttpResponse {
 
 /// An answer that also removes the cookie.
 fn clearing(mut response: HttpResponseBuilder, req: &HttpRequest) -> HttpResponseBuilder {
-    response.cookie(refresh_cookie(String::new(), CookieDuration::ZERO, settings(req).secure_cookies));
+    response.cookie(refresh_cookie(String::new(), CookieDuration::ZERO, secure_cookies(req)));
     response
 }
 
@@ -144,16 +143,7 @@ pub(crate) async fn open(
         );
         return Err(ApiError::Validation(ValidationErrors::one(violation)));
     }
-    let (username, password) = password_grant(&form)?;
-    let user_agent = request.headers().get(USER_AGENT).and_then(|value| value.to_str().ok());
-    let attempt = LogInAttempt {
-        username,
-        password: Password::from_attempt(password.to_owned()),
-        scope: form.scope.as_deref().unwrap_or_default(),
-        client: &client,
-        user_agent,
-    };
-    let issued = state.log_in.execute(attempt).await?;
+    let issued = state.log_in.execute(log_in_attempt(&form, &client, &request)?).await?;
     Ok(with_tokens(&request, issued))
 }
 
