@@ -13,6 +13,7 @@ mod m20261121_000002_create_todos;
 mod m20261202_000003_create_jobs;
 mod m20261202_000004_create_sessions;
 mod m20261202_000005_accounts;
+mod m20261202_000006_todo_events;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_create_jobs::Migration),
             Box::new(m20261202_000004_create_sessions::Migration),
             Box::new(m20261202_000005_accounts::Migration),
+            Box::new(m20261202_000006_todo_events::Migration),
         ]
     }
 }

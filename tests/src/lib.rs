@@ -8,7 +8,9 @@
 
 mod openapi;
 mod proxy;
+mod streams;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
@@ -18,6 +20,7 @@ use awc::Client;
 pub use openapi::ApiDocument;
 pub use proxy::TcpProxy;
 use serde_json::{Value, json};
+pub use streams::{Closed, EventStream, SseMessage, WAIT, WebSocket};
 use todo_adapters_db::testing::TestDatabase;
 pub use todo_adapters_db::testing::{Backend, POSTGRES_URL_VAR};
 use todo_adapters_db::{ConnectionTrait, DatabaseOptions, SeaOrmJobStore, connect};
@@ -33,8 +36,10 @@ pub struct TestApp {
     pub address: String,
     client: Client,
     server: ServerHandle,
-    database: TestDatabase,
-    outbox: tempfile::TempDir,
+    /// Shared by the replicas of one test, removed with the last of them.
+    database: Arc<TestDatabase>,
+    outbox: Arc<tempfile::TempDir>,
+    settings: Settings,
 }
 
 /// Stops the server, then the database is dropped with its files or schema.
@@ -102,8 +107,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// # Panics
 /// When the backend is not configured or the service does not start.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = TestDatabase::create(backend).await;
-    let outbox = tempfile::tempdir().expect("BUG: no temporary directory");
+    let database = Arc::new(TestDatabase::create(backend).await);
+    let outbox = Arc::new(tempfile::tempdir().expect("BUG: no temporary directory"));
     let mut settings = Settings::defaults().expect("BUG: the defaults do not load");
     settings.mail.outbox_dir = outbox.path().display().to_string();
     settings.server.port = 0;
@@ -112,16 +117,25 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     settings.database.max_connections = 5;
     settings.auth.secret = TEST_SECRET.into();
     configure(&mut settings);
+    start(settings, database, outbox).await
+}
 
-    let application = Application::build(settings).await.expect("BUG: the service did not start");
+async fn start(settings: Settings, database: Arc<TestDatabase>, outbox: Arc<tempfile::TempDir>) -> TestApp {
+    let application = Application::build(settings.clone()).await.expect("BUG: the service did not start");
     let address = format!("http://127.0.0.1:{}", application.port());
     let server = application.handle();
     actix_web::rt::spawn(application.run_until_stopped());
     let client = Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-    TestApp { address, client, server, database, outbox }
+    TestApp { address, client, server, database, outbox, settings }
 }
 
 impl TestApp {
+    /// A second service process on the same database and settings, as another replica
+    /// behind a load balancer would be (PostgreSQL only: one process owns a SQLite file).
+    pub async fn spawn_replica(&self) -> TestApp {
+        start(self.settings.clone(), self.database.clone(), self.outbox.clone()).await
+    }
+
     /// Any request; `body` is sent as JSON when given.
     pub async fn request(
         &self,
@@ -207,6 +221,19 @@ impl TestApp {
         let response = self.log_in(&[("username", username), ("password", PASSWORD)]).await;
         assert_eq!(response.status, 200, "logging in {username}: {}", response.text());
         response.json()["access_token"].as_str().expect("BUG: no access_token").to_owned()
+    }
+
+    /// Registers `username`, makes them a superuser (as `todo-api users create-superuser
+    /// --promote` would) and returns a token with every scope they may have.
+    pub async fn superuser_token(&self, username: &str) -> String {
+        self.user_token(username).await;
+        self.execute_sql(&format!("UPDATE users SET is_superuser = true WHERE username = '{username}'"))
+            .await;
+        let response = self.log_in(&[("username", username), ("password", PASSWORD)]).await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let tokens = response.json();
+        assert_eq!(tokens["scope"], "todos:read todos:write admin");
+        tokens["access_token"].as_str().expect("BUG: no access_token").to_owned()
     }
 
     pub async fn create_todo(&self, token: &str, body: Value) -> TestResponse {

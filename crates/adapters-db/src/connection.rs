@@ -61,6 +61,13 @@ impl Pool {
         &self.writer
     }
 
+    /// The PostgreSQL pool underneath, for the adapters that speak to PostgreSQL directly
+    /// (`LISTEN`/`NOTIFY`); `None` on SQLite.
+    pub fn postgres(&self) -> Option<sea_orm::sqlx::PgPool> {
+        (self.writer.get_database_backend() == DbBackend::Postgres)
+            .then(|| self.writer.get_postgres_connection_pool().clone())
+    }
+
     pub(crate) fn writer(&self) -> &DatabaseConnection {
         &self.writer
     }

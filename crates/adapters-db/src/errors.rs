@@ -27,7 +27,11 @@ const UNIQUE_INDEXES: [UniqueIndex; 2] = [
 /// SQLite's primary result codes (the low byte of an extended code) that mean the
 /// database cannot be used for now: busy, locked, I/O error, disk full, cannot open.
 const SQLITE_UNAVAILABLE: [i32; 5] = [5, 6, 10, 13, 14];
-const POSTGRES_UNAVAILABLE: [&str; 3] = ["08", "53", "57P"];
+/// PostgreSQL's: a lost connection, exhausted resources, a server shutting down, and a
+/// transaction chosen as a deadlock's victim or failed serialization (worth retrying: two
+/// writers met, as a user's deletion and a write to their todos may, the triggers of
+/// ADR 0010 locking the user's row after the todo's).
+const POSTGRES_UNAVAILABLE: [&str; 5] = ["08", "53", "57P", "40P01", "40001"];
 
 /// Classifies a database error: a broken unique index becomes `Conflict` with the key
 /// that index enforces, an unreachable or overloaded database `Unavailable`, and
@@ -75,8 +79,6 @@ fn is_unavailable(error: &DbErr) -> bool {
         let code = database.code().unwrap_or_default();
         return match database.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
             Some(_) => code.parse::<i32>().is_ok_and(|code| SQLITE_UNAVAILABLE.contains(&(code & 0xff))),
-            // PostgreSQL's SQLSTATE classes for a lost connection, exhausted resources
-            // and a server shutting down.
             None => POSTGRES_UNAVAILABLE.iter().any(|class| code.starts_with(class)),
         };
     }

@@ -21,6 +21,7 @@ mod session_repository;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod todo_event_log;
 mod todo_repository;
 mod unit_of_work;
 mod user_repository;
@@ -34,6 +35,7 @@ pub use job_wakeups::forward_job_notifications;
 pub use password_reset_repository::SeaOrmPasswordResetRepository;
 pub use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Statement};
 pub use session_repository::{SeaOrmPrincipalStore, SeaOrmSessionRepository};
+pub use todo_event_log::SeaOrmTodoEventLog;
 pub use todo_repository::SeaOrmTodoRepository;
 pub use unit_of_work::{JobsCommitted, SeaOrmUnitOfWork};
 pub use user_repository::SeaOrmUserRepository;

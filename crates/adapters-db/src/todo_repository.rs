@@ -99,7 +99,7 @@ impl TodoRepository for SeaOrmTodoRepository {
 }
 
 /// A row back into a domain todo, through the value objects' constructors.
-fn to_todo(row: todos::Model) -> Result<Todo, RepositoryError> {
+pub(crate) fn to_todo(row: todos::Model) -> Result<Todo, RepositoryError> {
     let id = row.id;
     let corrupt =
         |error: &dyn std::fmt::Display| corrupt_row("todos", id, std::io::Error::other(error.to_string()));

@@ -27,6 +27,7 @@ use actix_web::{App, web};
 pub use cors::CorsPolicy;
 pub use extract::{BodyLimit, TrustProxyHeaders};
 pub use metrics::Metrics;
+pub use routes::events::{EventStreamOptions, StreamsClosing};
 pub use state::AppState;
 use todo_application::use_cases::CheckReadiness;
 
@@ -39,6 +40,10 @@ pub struct HttpOptions {
     pub secure_cookies: bool,
     pub trust_proxy_headers: TrustProxyHeaders,
     pub metrics: web::Data<Metrics>,
+    /// How live event streams pace themselves.
+    pub events: EventStreamOptions,
+    /// Closes every live stream on shutdown.
+    pub streams_closing: StreamsClosing,
     /// Built once with [`openapi::document`]; each worker serves a clone.
     pub openapi: utoipa::openapi::OpenApi,
 }
@@ -66,6 +71,8 @@ pub fn app(
             secure_cookies: options.secure_cookies,
         })
         .app_data(options.metrics)
+        .app_data(web::Data::new(options.events))
+        .app_data(web::Data::new(options.streams_closing.clone()))
         .configure(routes::configure)
         .configure(|cfg| docs::configure(cfg, &options.openapi))
         .service(web::resource("/metrics").route(routes::read().to(metrics::render)))

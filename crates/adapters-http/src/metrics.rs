@@ -30,6 +30,19 @@ struct RequestLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StreamLabels {
+    /// `sse` or `websocket`.
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DropLabels {
+    kind: &'static str,
+    /// `slow_consumer`, `silent_peer` or `error`.
+    reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
     method: String,
     route: String,
@@ -42,6 +55,9 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     duration: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
+    streams_open: Family<StreamLabels, Gauge>,
+    events_delivered: Family<StreamLabels, Counter>,
+    streams_dropped: Family<DropLabels, Counter>,
 }
 
 impl Metrics {
@@ -54,7 +70,36 @@ impl Metrics {
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register("http_request_duration_seconds", "Time to answer HTTP requests", duration.clone());
         registry.register("http_requests_in_flight", "HTTP requests being answered now", in_flight.clone());
-        Self { registry, requests, duration, in_flight }
+        let streams_open = Family::<StreamLabels, Gauge>::default();
+        let events_delivered = Family::<StreamLabels, Counter>::default();
+        let streams_dropped = Family::<DropLabels, Counter>::default();
+        registry.register("event_streams_open", "Live event streams open now, by kind", streams_open.clone());
+        registry.register(
+            "events_delivered",
+            "Events written to live streams, by kind",
+            events_delivered.clone(),
+        );
+        registry.register(
+            "event_streams_dropped",
+            "Live event streams closed by the service: a client too far behind, a silent peer, an error",
+            streams_dropped.clone(),
+        );
+        Self { registry, requests, duration, in_flight, streams_open, events_delivered, streams_dropped }
+    }
+
+    /// A live stream of `kind` opened; it counts as open until the guard is dropped.
+    pub(crate) fn stream_opened(&self, kind: &'static str) -> OpenStream {
+        let gauge = self.streams_open.get_or_create(&StreamLabels { kind }).clone();
+        gauge.inc();
+        OpenStream(gauge)
+    }
+
+    pub(crate) fn event_delivered(&self, kind: &'static str) {
+        self.events_delivered.get_or_create(&StreamLabels { kind }).inc();
+    }
+
+    pub(crate) fn stream_dropped(&self, kind: &'static str, reason: &'static str) {
+        self.streams_dropped.get_or_create(&DropLabels { kind, reason }).inc();
     }
 
     /// For other layers to add their metrics before the registry is shared.
@@ -94,6 +139,15 @@ pub async fn record<B: MessageBody + 'static>(
         metrics.observe(response.request(), response.status(), seconds);
     }
     result
+}
+
+/// One open live stream, counted until dropped.
+pub(crate) struct OpenStream(Gauge);
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// Decrements the in-flight gauge however the request ends, cancellation included.

@@ -84,6 +84,16 @@ pub struct InvalidRequest(ValidationErrorResponse);
 #[allow(dead_code)]
 pub struct TooManyRequests(ErrorResponse);
 
+/// The user already has 16 live streams open.
+#[derive(IntoResponses)]
+#[response(
+    status = 429,
+    headers(("Retry-After" = u64, description = "Seconds to wait")),
+    example = json!({ "detail": "Too many open event streams" })
+)]
+#[allow(dead_code)]
+pub struct TooManyStreams(ErrorResponse);
+
 /// The database is not answering; try again after `Retry-After` seconds.
 #[derive(IntoResponses)]
 #[response(

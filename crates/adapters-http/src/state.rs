@@ -3,9 +3,9 @@
 
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, DeleteTodo, DeleteUser, GetTodo, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers,
-    LogIn, LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset,
-    RetryJob, RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
+    CreateTodo, DeleteTodo, DeleteUser, FollowTodoEvents, GetTodo, ListApiKeys, ListJobs, ListSessions,
+    ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo,
+    RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
 /// The use cases, ready to run. Handlers hold no other state.
@@ -37,4 +37,5 @@ pub struct AppState {
     pub update_todo: UpdateTodo,
     pub replace_todo: ReplaceTodo,
     pub delete_todo: DeleteTodo,
+    pub follow_todo_events: FollowTodoEvents,
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use todo_adapters_db::{DatabaseOptions, Pool, connect, forward_job_notifications, migrate_up};
-use todo_adapters_http::{BodyLimit, CorsPolicy, HttpOptions, TrustProxyHeaders};
+use todo_adapters_http::{
+    BodyLimit, CorsPolicy, EventStreamOptions, HttpOptions, StreamsClosing, TrustProxyHeaders,
+};
 
 use crate::metrics;
 use crate::settings::{Environment, Settings};
@@ -20,6 +22,8 @@ pub struct Application {
     pool: Pool,
     workers: JobWorkers,
     notifications: Option<AbortOnDrop>,
+    signal_tasks: Vec<AbortOnDrop>,
+    streams_closing: StreamsClosing,
     shutdown_timeout: Duration,
 }
 
@@ -38,8 +42,11 @@ impl Application {
             secure_cookies: settings.environment == Environment::Production,
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
             metrics: web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics)),
+            events: event_streams(&settings),
+            streams_closing: StreamsClosing::new(),
             openapi: todo_adapters_http::openapi::document(),
         };
+        let streams_closing = options.streams_closing.clone();
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
@@ -53,7 +60,16 @@ impl Application {
         }
         let (workers, notifications) = start_workers(&wired.jobs, &pool, settings.jobs.workers);
         let shutdown_timeout = Duration::from_secs(settings.server.shutdown_timeout_seconds);
-        Ok(Self { port, server: server.run(), pool, workers, notifications, shutdown_timeout })
+        Ok(Self {
+            port,
+            server: server.run(),
+            pool,
+            workers,
+            notifications,
+            signal_tasks: wired.signal_tasks,
+            streams_closing,
+            shutdown_timeout,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -73,14 +89,19 @@ impl Application {
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (server, stop_claiming) = (self.server.handle(), self.workers.stop_claiming());
+        let streams_closing = self.streams_closing.clone();
         let signals = actix_web::rt::spawn(async move {
             shutdown_signal().await;
             tracing::info!("stopping: no new connections or jobs; letting those in flight finish");
             stop_claiming.now();
+            streams_closing.close_all();
             server.stop(true).await;
         });
         let served = self.server.await;
         signals.abort();
+        // Stopped through the handle: the streams may still be open.
+        self.streams_closing.close_all();
+        drop(self.signal_tasks);
         tracing::info!("server stopped; stopping the job workers");
         stop(self.workers, self.notifications, self.pool, self.shutdown_timeout).await;
         served
@@ -191,6 +212,17 @@ pub fn database_options(settings: &Settings) -> DatabaseOptions {
         acquire_timeout: settings.database.acquire_timeout(),
         query_timeout: settings.database.query_timeout(),
         in_process_reads: settings.database.sqlite_in_process_reads,
+    }
+}
+
+fn event_streams(settings: &Settings) -> EventStreamOptions {
+    let events = &settings.events;
+    EventStreamOptions {
+        keep_alive: Duration::from_secs(events.keep_alive_seconds.max(1)),
+        ping_every: Duration::from_secs(events.ping_seconds.max(1)),
+        silence_limit: Duration::from_secs(events.silence_limit_seconds.max(1)),
+        send_timeout: Duration::from_secs(events.send_timeout_seconds.max(1)),
+        ..EventStreamOptions::default()
     }
 }
 

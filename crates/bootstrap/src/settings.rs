@@ -31,6 +31,7 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
     pub jobs: JobSettings,
+    pub events: EventSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +80,20 @@ pub struct JobSettings {
     /// The first retry's delay, doubled at each failure up to `retry_cap_seconds`.
     pub retry_base_ms: u64,
     pub retry_cap_seconds: u64,
+}
+
+/// Live event streams and the event log's retention.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventSettings {
+    pub keep_alive_seconds: u64,
+    pub ping_seconds: u64,
+    pub silence_limit_seconds: u64,
+    pub send_timeout_seconds: u64,
+    pub max_streams_per_user: usize,
+    pub notify_coalesce_ms: u64,
+    pub retain_events: u64,
+    pub retain_hours: u64,
+    pub prune_every_seconds: u64,
 }
 
 /// Holds the signing secret, so its `Debug` is written by hand to hide it.

@@ -14,37 +14,40 @@ use todo_adapters_auth::{
 };
 use todo_adapters_db::{
     Pool, SeaOrmApiKeyRepository, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmPasswordResetRepository,
-    SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoRepository, SeaOrmUnitOfWork,
-    SeaOrmUserRepository,
+    SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoEventLog, SeaOrmTodoRepository,
+    SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
 use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
+use todo_adapters_messaging::{LocalSignals, PgSignals};
 use todo_application::jobs::{JobHandlers, PasswordResetEmail, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
-    ApiKeyRepository, Clock, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher,
-    PasswordResetRepository, PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoRepository,
-    TokenService, UnitOfWork, UserRepository,
+    ApiKeyRepository, Clock, EventSignals, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher,
+    PasswordResetRepository, PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoEventLog,
+    TodoRepository, TokenService, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, DeleteTodo, DeleteUser, GetTodo, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers,
-    LogIn, LogOut, LogOutByRefreshToken, ProcessNextJob, RefreshSession, RegisterUser, ReplaceTodo,
-    RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SendPasswordResetEmail, SendWelcomeEmail,
-    SetUserFlags, UpdateTodo,
+    CreateTodo, CredentialStores, DeleteTodo, DeleteUser, FollowTodoEvents, GetTodo, ListApiKeys, ListJobs,
+    ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, ProcessNextJob, PruneTodoEvents,
+    RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession,
+    SendPasswordResetEmail, SendWelcomeEmail, SetUserFlags, UpdateTodo,
 };
 use tokio::sync::Notify;
 
 use crate::metrics::JobMetrics;
 use crate::settings::{MailSettings, QuotaSettings, Settings};
-use crate::workers::JobRuntime;
+use crate::workers::{AbortOnDrop, JobRuntime};
 
 /// How long the readiness probe waits for the database.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// Everything built: the HTTP layer's use cases and the job workers' runtime.
+/// Everything built: the HTTP layer's use cases, the job workers' runtime, and the tasks
+/// that carry live-event signals between processes (stopped when dropped).
 pub struct Wired {
     pub http: AppState,
     pub jobs: JobRuntime,
+    pub signal_tasks: Vec<AbortOnDrop>,
 }
 
 /// Builds every use case over the real adapters.
@@ -59,7 +62,10 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         Arc::new(SeaOrmPasswordResetRepository::new(pool, deadline));
     let api_keys: Arc<dyn ApiKeyRepository> = Arc::new(SeaOrmApiKeyRepository::new(pool, deadline));
     let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
-    let jobs = jobs(settings, pool, users.clone(), resets.clone(), secrets.clone(), clock.clone())?;
+    let events: Arc<dyn TodoEventLog> = Arc::new(SeaOrmTodoEventLog::new(pool, deadline));
+    let (signals, signal_tasks) = signals(settings, pool);
+    let stores = (users.clone(), resets.clone(), events.clone());
+    let jobs = jobs(settings, pool, stores, secrets.clone(), clock.clone())?;
     let committed = (jobs.wake.clone(), jobs.metrics.clone());
     let unit_of_work: Arc<dyn UnitOfWork> =
         Arc::new(SeaOrmUnitOfWork::new(pool, deadline).on_jobs_committed(Arc::new(move |kinds| {
@@ -69,6 +75,17 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
     let sessions: Arc<dyn SessionRepository> = Arc::new(SeaOrmSessionRepository::new(pool, deadline));
     let principals: Arc<dyn PrincipalStore> = Arc::new(SeaOrmPrincipalStore::new(pool, deadline));
+    let follow_todo_events = FollowTodoEvents::new(
+        events,
+        signals.clone(),
+        CredentialStores {
+            principals: principals.clone(),
+            users: users.clone(),
+            keys: api_keys.clone(),
+            clock: clock.clone(),
+        },
+        settings.events.max_streams_per_user,
+    );
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
         Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
             .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
@@ -111,10 +128,10 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
             clock.clone(),
             TimeDelta::seconds(settings.auth.refresh_reuse_grace_seconds),
         ),
-        log_out: LogOut::new(sessions.clone(), clock.clone()),
+        log_out: LogOut::new(sessions.clone(), clock.clone(), signals.clone()),
         log_out_by_refresh_token: LogOutByRefreshToken::new(sessions.clone(), secrets.clone(), clock.clone()),
         list_sessions: ListSessions::new(sessions.clone(), clock.clone()),
-        revoke_session: RevokeSession::new(sessions, clock.clone()),
+        revoke_session: RevokeSession::new(sessions, clock.clone(), signals.clone()),
         authenticate: Authenticate::new(principals, tokens, clock.clone()),
         authenticate_api_key: AuthenticateApiKey::new(api_keys.clone(), secrets.clone(), clock.clone()),
         change_password: ChangePassword::new(
@@ -122,6 +139,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
             unit_of_work.clone(),
             clock.clone(),
             limiter.clone(),
+            signals.clone(),
         ),
         request_password_reset: RequestPasswordReset::new(
             unit_of_work.clone(),
@@ -135,24 +153,40 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
             unit_of_work.clone(),
             clock.clone(),
             limiter,
+            signals.clone(),
         ),
         create_api_key: CreateApiKey::new(api_keys.clone(), secrets, clock.clone()),
         list_api_keys: ListApiKeys::new(api_keys.clone()),
-        revoke_api_key: RevokeApiKey::new(api_keys, clock.clone()),
+        revoke_api_key: RevokeApiKey::new(api_keys, clock.clone(), signals.clone()),
         list_users: ListUsers::new(users.clone()),
-        set_user_flags: SetUserFlags::new(unit_of_work, clock.clone()),
-        delete_user: DeleteUser::new(users.clone()),
+        set_user_flags: SetUserFlags::new(unit_of_work, clock.clone(), signals.clone()),
+        delete_user: DeleteUser::new(users.clone(), signals.clone()),
         list_jobs: ListJobs::new(jobs.store.clone()),
         retry_job: RetryJob::new(jobs.store.clone(), clock.clone()),
         check_readiness: readiness(pool),
-        create_todo: CreateTodo::new(todos.clone(), clock.clone()),
+        create_todo: CreateTodo::new(todos.clone(), clock.clone(), signals.clone()),
         list_todos: ListTodos::new(todos.clone()),
         get_todo: GetTodo::new(todos.clone()),
-        update_todo: UpdateTodo::new(todos.clone(), clock.clone()),
-        replace_todo: ReplaceTodo::new(todos.clone(), clock),
-        delete_todo: DeleteTodo::new(todos),
+        update_todo: UpdateTodo::new(todos.clone(), clock.clone(), signals.clone()),
+        replace_todo: ReplaceTodo::new(todos.clone(), clock, signals.clone()),
+        delete_todo: DeleteTodo::new(todos, signals),
+        follow_todo_events,
     };
-    Ok(Wired { http, jobs })
+    Ok(Wired { http, jobs, signal_tasks })
+}
+
+/// Live-event signals: on PostgreSQL between every process on the database (coalesced
+/// `NOTIFY`, ADR 0010), on SQLite within this one (one process owns the file).
+fn signals(settings: &Settings, pool: &Pool) -> (Arc<dyn EventSignals>, Vec<AbortOnDrop>) {
+    let local = LocalSignals::new();
+    match pool.postgres() {
+        Some(postgres) => {
+            let coalesce = Duration::from_millis(settings.events.notify_coalesce_ms);
+            let (signals, tasks) = PgSignals::start(postgres, local, coalesce);
+            (Arc::new(signals), tasks.into_iter().map(AbortOnDrop).collect())
+        }
+        None => (Arc::new(local), Vec::new()),
+    }
 }
 
 /// Whether the database answers, within the probe's timeout.
@@ -162,12 +196,15 @@ pub fn readiness(pool: &Pool) -> CheckReadiness {
 }
 
 /// The job queue, every kind of job with its handler (registered here and only here), and
-/// what the workers need to run them.
+/// what the workers need to run them, the event log's pruning included.
 fn jobs(
     settings: &Settings,
     pool: &Pool,
-    users: Arc<dyn UserRepository>,
-    resets: Arc<dyn PasswordResetRepository>,
+    (users, resets, events): (
+        Arc<dyn UserRepository>,
+        Arc<dyn PasswordResetRepository>,
+        Arc<dyn TodoEventLog>,
+    ),
     secrets: Arc<dyn Secrets>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<JobRuntime> {
@@ -196,10 +233,17 @@ fn jobs(
     Ok(JobRuntime {
         process: Arc::new(process),
         store,
-        clock,
+        clock: clock.clone(),
         wake: Arc::new(Notify::new()),
         metrics: JobMetrics::default(),
         poll_interval: jobs.poll_interval(),
+        prune_events: Arc::new(PruneTodoEvents::new(
+            events,
+            clock,
+            settings.events.retain_events,
+            TimeDelta::hours(i64::try_from(settings.events.retain_hours).unwrap_or(24)),
+        )),
+        prune_every: Duration::from_secs(settings.events.prune_every_seconds.max(1)),
     })
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use todo_application::ports::{Clock, JobStore};
-use todo_application::use_cases::ProcessNextJob;
+use todo_application::use_cases::{ProcessNextJob, PruneTodoEvents};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{info, warn};
@@ -26,15 +26,20 @@ pub struct JobRuntime {
     pub wake: Arc<Notify>,
     pub metrics: JobMetrics,
     pub poll_interval: Duration,
+    /// Keeps the todo event log within its retention, every `prune_every`.
+    pub prune_events: Arc<PruneTodoEvents>,
+    pub prune_every: Duration,
 }
 
-/// Running workers, and the task that keeps the queue's gauges current (and buries jobs
-/// whose worker died on their last attempt). Dropped, they stop at once.
+/// Running workers, the task that keeps the queue's gauges current (and buries jobs whose
+/// worker died on their last attempt), and, where workers run, the event log's pruning.
+/// Dropped, they stop at once.
 pub struct JobWorkers {
     stopping: Arc<watch::Sender<bool>>,
     give_back: watch::Sender<bool>,
     workers: JoinSet<()>,
     gauges: JoinHandle<()>,
+    prune: Option<JoinHandle<()>>,
 }
 
 /// A background task that ends with its owner.
@@ -68,10 +73,11 @@ impl JobWorkers {
             workers.spawn(work(name, runtime.clone(), stopping.subscribe(), give_back.subscribe()));
         }
         let gauges = tokio::spawn(keep_gauges(runtime.clone()));
+        let prune = (count > 0).then(|| tokio::spawn(prune_events(runtime.clone())));
         if count > 0 {
             info!(workers = count, "job workers started");
         }
-        Self { stopping: Arc::new(stopping), give_back, workers, gauges }
+        Self { stopping: Arc::new(stopping), give_back, workers, gauges, prune }
     }
 
     pub fn stop_claiming(&self) -> StopClaiming {
@@ -82,6 +88,9 @@ impl JobWorkers {
     /// still running are handed back to the queue for another worker.
     pub async fn stop(mut self, grace: Duration) {
         self.gauges.abort();
+        if let Some(prune) = &self.prune {
+            prune.abort();
+        }
         let _ = self.stopping.send(true);
         let finished =
             tokio::time::timeout(grace, async { while self.workers.join_next().await.is_some() {} });
@@ -100,8 +109,11 @@ impl JobWorkers {
 
 impl Drop for JobWorkers {
     fn drop(&mut self) {
-        // The workers are a JoinSet, aborted when dropped; this task is not.
+        // The workers are a JoinSet, aborted when dropped; these tasks are not.
         self.gauges.abort();
+        if let Some(prune) = &self.prune {
+            prune.abort();
+        }
     }
 }
 
@@ -137,6 +149,18 @@ async fn work(
             () = tokio::time::sleep(runtime.poll_interval) => {}
             _ = stopping.changed() => {}
         }
+    }
+}
+
+/// Prunes the event log now and then; every process that runs jobs does, harmlessly at once.
+async fn prune_events(runtime: JobRuntime) {
+    loop {
+        match runtime.prune_events.execute().await {
+            Ok(0) => {}
+            Ok(pruned) => info!(pruned, "pruned the todo event log"),
+            Err(error) => warn!(%error, "the todo event log cannot be pruned yet"),
+        }
+        tokio::time::sleep(runtime.prune_every).await;
     }
 }
 

@@ -39,16 +39,16 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
     let url = database.url.as_str();
     let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n\
                    pending m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n\
-                   pending m20261202_000005_accounts\n";
+                   pending m20261202_000005_accounts\npending m20261202_000006_todo_events\n";
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
     migrate(url, &["down"]).await;
     let one_down = "applied m20261121_000001_create_users\napplied m20261121_000002_create_todos\n\
                     applied m20261202_000003_create_jobs\napplied m20261202_000004_create_sessions\n\
-                    pending m20261202_000005_accounts\n";
+                    applied m20261202_000005_accounts\npending m20261202_000006_todo_events\n";
     assert_eq!(migrate(url, &["status"]).await, one_down);
-    migrate(url, &["down", "--steps", "4"]).await;
+    migrate(url, &["down", "--steps", "5"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
@@ -360,6 +360,10 @@ async fn no_password_token_key_or_hash_reaches_the_log() {
         client.get(url("/todos/")).insert_header(("X-API-Key", key.as_str())).send().await.unwrap().status(),
         200
     );
+    // A live stream's token in the query string, where browsers must put it.
+    let stream = client.get(url(&format!("/todos/events?access_token={access}"))).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    drop(stream);
     let change = json!({ "current_password": password, "new_password": new_password });
     assert_eq!(
         client.put(url("/users/me/password")).bearer_auth(&access).send_json(&change).await.unwrap().status(),

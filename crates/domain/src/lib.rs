@@ -9,6 +9,7 @@
 mod api_key;
 mod description;
 mod email;
+mod event;
 mod id;
 mod page;
 mod password;
@@ -26,6 +27,7 @@ pub use api_key::{
 };
 pub use description::{DESCRIPTION_MAX_CHARS, DescriptionError, TodoDescription};
 pub use email::{EMAIL_MAX_CHARS, EmailAddress, EmailError};
+pub use event::{EventId, EventIdError, TodoChange, TodoEvent};
 pub use id::{IdError, TodoId, UserId};
 pub use page::{LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, Page, PageError};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError, PasswordHash};

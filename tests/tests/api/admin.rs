@@ -7,13 +7,7 @@ use todo_tests::{PASSWORD, TestApp, on_each_backend, spawn_app};
 
 /// `root`, a superuser, logged in with every scope they may have.
 async fn superuser(app: &TestApp) -> String {
-    app.user_token("root").await;
-    app.execute_sql("UPDATE users SET is_superuser = true WHERE username = 'root'").await;
-    let response = app.log_in(&[("username", "root"), ("password", PASSWORD)]).await;
-    assert_eq!(response.status, 200, "{}", response.text());
-    let tokens = response.json();
-    assert_eq!(tokens["scope"], "todos:read todos:write admin");
-    tokens["access_token"].as_str().unwrap().to_owned()
+    app.superuser_token("root").await
 }
 
 fn id_of(users: &Value, username: &str) -> i64 {

@@ -6,6 +6,8 @@ mod api_keys;
 mod auth;
 mod browser_sessions;
 mod concurrency;
+mod events;
+mod events_ws;
 mod health;
 mod isolation;
 mod jobs;

@@ -50,6 +50,8 @@ async fn the_document_is_valid_openapi_3_1_and_lists_every_operation_of_the_api(
         "get /health/ready",
         "get /metrics",
         "get /todos/",
+        "get /todos/events",
+        "get /todos/ws",
         "get /todos/{todo_id}",
         "get /users/me",
         "get /users/me/api-keys",

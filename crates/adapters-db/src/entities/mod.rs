@@ -5,5 +5,6 @@ pub mod jobs;
 pub mod password_reset_tokens;
 pub mod refresh_tokens;
 pub mod sessions;
+pub mod todo_events;
 pub mod todos;
 pub mod users;

@@ -4,7 +4,7 @@ use rusqlite::Row;
 
 use super::in_process::FromSqliteRow;
 use super::values::{required_time, time};
-use crate::entities::{api_keys, password_reset_tokens, sessions, todos, users};
+use crate::entities::{api_keys, password_reset_tokens, sessions, todo_events, todos, users};
 
 impl FromSqliteRow for todos::Model {
     const COLUMNS: &'static [&'static str] =
@@ -164,6 +164,36 @@ impl FromSqliteRow for (api_keys::Model, users::Model) {
     }
 }
 
+impl FromSqliteRow for todo_events::Model {
+    const COLUMNS: &'static [&'static str] = &[
+        "user_id",
+        "id",
+        "kind",
+        "todo_id",
+        "title",
+        "description",
+        "completed",
+        "todo_created_at",
+        "todo_updated_at",
+        "recorded_at_ms",
+    ];
+
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            user_id: row.get(0)?,
+            id: row.get(1)?,
+            kind: row.get(2)?,
+            todo_id: row.get(3)?,
+            title: row.get(4)?,
+            description: row.get(5)?,
+            completed: row.get(6)?,
+            todo_created_at: time(row, 7)?,
+            todo_updated_at: time(row, 8)?,
+            recorded_at_ms: row.get(9)?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{EntityTrait, IdenStatic, Iterable};
@@ -187,6 +217,7 @@ mod tests {
         assert_eq!(pair, <(sessions::Model, users::Model)>::COLUMNS);
         assert_eq!(selected::<password_reset_tokens::Entity>(), password_reset_tokens::Model::COLUMNS);
         assert_eq!(selected::<api_keys::Entity>(), api_keys::Model::COLUMNS);
+        assert_eq!(selected::<todo_events::Entity>(), todo_events::Model::COLUMNS);
         let pair: Vec<String> = selected::<api_keys::Entity>()
             .iter()
             .map(|column| format!("A_{column}"))

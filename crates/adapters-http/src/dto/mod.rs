@@ -9,6 +9,7 @@
 mod admin;
 mod api_keys;
 mod auth;
+mod events;
 mod passwords;
 mod todos;
 mod users;
@@ -16,6 +17,7 @@ mod users;
 pub use admin::{AdminUserResponse, AdminUserUpdate, JobListQuery, JobResponse, PageQuery};
 pub use api_keys::{ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse};
 pub use auth::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, Token, TokenForm, TokenRequest};
+pub use events::{ClientMessage, StreamMessage, reset_position};
 pub use passwords::{PasswordChange, PasswordResetConfirm, PasswordResetRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 pub use users::{SessionResponse, UserCreate, UserResponse};

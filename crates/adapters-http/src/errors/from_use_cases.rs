@@ -4,9 +4,9 @@ use todo_application::ports::RetryAfter;
 use todo_application::use_cases::{
     AuthenticateApiKeyError, AuthenticateError, ChangePasswordError, CheckReadinessError,
     ConfirmPasswordResetError, CreateApiKeyError, CreateTodoError, DeleteTodoError, DeleteUserError,
-    GetTodoError, ListTodosError, LogInError, RefreshSessionError, RegisterUserError, ReplaceTodoError,
-    RequestPasswordResetError, RetryJobError, RevokeApiKeyError, RevokeSessionError, SetUserFlagsError,
-    UpdateTodoError,
+    FollowTodoEventsError, GetTodoError, ListTodosError, LogInError, RefreshSessionError, RegisterUserError,
+    ReplaceTodoError, RequestPasswordResetError, RetryJobError, RevokeApiKeyError, RevokeSessionError,
+    SetUserFlagsError, UpdateTodoError,
 };
 
 use super::{
@@ -79,6 +79,19 @@ impl From<CheckReadinessError> for ApiError {
     fn from(error: CheckReadinessError) -> Self {
         match error {
             CheckReadinessError::DatabaseUnavailable(_) => Self::Unavailable(Box::new(error)),
+        }
+    }
+}
+
+impl From<FollowTodoEventsError> for ApiError {
+    fn from(error: FollowTodoEventsError) -> Self {
+        match error {
+            // Streams end when clients go: one should free up soon.
+            FollowTodoEventsError::TooManyStreams { .. } => ApiError::TooManyRequests {
+                detail: "Too many open event streams",
+                retry_after: std::time::Duration::from_secs(5),
+            },
+            FollowTodoEventsError::Repository(error) => error.into(),
         }
     }
 }

@@ -29,21 +29,31 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let key = req.headers().get(API_KEY_HEADER).map(|value| value.to_str().map(str::to_owned));
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
-            // With both, the bearer token wins.
-            if let Some(token) = token {
-                return Ok(Caller(state.authenticate.execute(&token).await?));
-            }
-            match key {
-                Some(Ok(key)) => Ok(Caller(state.authenticate_api_key.execute(key.trim()).await?)),
-                Some(Err(_)) => Err(ApiError::InvalidApiKey),
-                None => Err(ApiError::NotAuthenticated),
-            }
-        })
+        Box::pin(authenticate(req, None))
+    }
+}
+
+/// The caller of `req`: its bearer token, else its `X-API-Key`, else `query_token` (an
+/// `access_token` query parameter, where one is accepted).
+pub(crate) fn authenticate(
+    req: &HttpRequest,
+    query_token: Option<String>,
+) -> impl Future<Output = Result<Caller, ApiError>> + 'static {
+    let token = bearer_token(req);
+    let key = req.headers().get(API_KEY_HEADER).map(|value| value.to_str().map(str::to_owned));
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    async move {
+        let state = state.ok_or_else(|| ApiError::Internal("AppState is not registered".into()))?;
+        // With both, the bearer token wins.
+        if let Some(token) = token {
+            return Ok(Caller(state.authenticate.execute(&token).await?));
+        }
+        match (key, query_token) {
+            (Some(Ok(key)), _) => Ok(Caller(state.authenticate_api_key.execute(key.trim()).await?)),
+            (Some(Err(_)), _) => Err(ApiError::InvalidApiKey),
+            (None, Some(token)) => Ok(Caller(state.authenticate.execute(token.trim()).await?)),
+            (None, None) => Err(ApiError::NotAuthenticated),
+        }
     }
 }
 

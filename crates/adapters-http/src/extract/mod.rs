@@ -11,6 +11,7 @@ mod form;
 mod json;
 mod path;
 mod query;
+mod stream;
 
 pub use auth::{Admin, Caller, Scoped, SessionCaller, TodosRead, TodosWrite};
 pub use body::BodyLimit;
@@ -19,6 +20,7 @@ pub use form::ValidForm;
 pub use json::ValidJson;
 pub use path::{JobIdPath, TodoIdPath, UserIdPath};
 pub use query::ValidQuery;
+pub use stream::StreamRequest;
 
 use crate::errors::ApiError;
 

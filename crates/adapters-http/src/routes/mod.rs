@@ -4,6 +4,7 @@
 pub(crate) mod admin;
 pub(crate) mod auth;
 pub(crate) mod browser_session;
+pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod todos;
 pub(crate) mod users;
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     browser_session::configure(cfg);
     users::configure(cfg);
+    events::configure(cfg);
     todos::configure(cfg);
     admin::configure(cfg);
 }

@@ -3,6 +3,8 @@
 
 mod api_keys;
 mod clock;
+mod event_signals;
+mod events;
 mod health_check;
 mod jobs;
 mod mailer;
@@ -18,6 +20,8 @@ mod user_repository;
 
 pub use api_keys::ApiKeyRepository;
 pub use clock::Clock;
+pub use event_signals::{EventSignals, Signal, SignalSubscription, Signals};
+pub use events::{EventLogBounds, TodoEventLog};
 pub use health_check::{HealthCheck, HealthCheckError};
 pub use jobs::{ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, QueueStats};
 pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
@@ -37,6 +41,10 @@ pub use user_repository::{UserFlags, UserOverview, UserRepository};
 pub use api_keys::MockApiKeyRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
+#[cfg(any(test, feature = "mocks"))]
+pub use event_signals::MockEventSignals;
+#[cfg(any(test, feature = "mocks"))]
+pub use events::MockTodoEventLog;
 #[cfg(any(test, feature = "mocks"))]
 pub use health_check::MockHealthCheck;
 #[cfg(any(test, feature = "mocks"))]

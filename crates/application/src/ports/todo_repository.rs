@@ -6,6 +6,9 @@ use super::RepositoryError;
 /// Storage of todos. It knows nothing of ownership rules: the use cases check
 /// who owns what before they read or change a todo on someone's behalf.
 ///
+/// Every `insert`, `update` and `delete` also appends its event to the owner's log
+/// ([`super::TodoEventLog`]), atomically with the change: committed together or not at all.
+///
 /// # Errors
 /// Every method may return [`RepositoryError::Unavailable`] or
 /// [`RepositoryError::Unexpected`]. `update` and `delete` return

@@ -5,7 +5,8 @@ use tracing::instrument;
 
 use super::Principal;
 use crate::ports::{
-    Clock, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter, UnitOfWork,
+    Clock, EventSignals, HashError, Limit, PasswordHasher, RateLimiter, RepositoryError, RetryAfter, Signal,
+    UnitOfWork,
 };
 
 /// Changes the caller's password, given the current one, and ends every other session of
@@ -16,6 +17,7 @@ pub struct ChangePassword {
     unit_of_work: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
     limiter: Arc<dyn RateLimiter>,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,8 +39,9 @@ impl ChangePassword {
         unit_of_work: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,
         limiter: Arc<dyn RateLimiter>,
+        signals: Arc<dyn EventSignals>,
     ) -> Self {
-        Self { hasher, unit_of_work, clock, limiter }
+        Self { hasher, unit_of_work, clock, limiter, signals }
     }
 
     /// # Errors
@@ -69,6 +72,8 @@ impl ChangePassword {
         // A reset link e-mailed before the change must not undo it.
         transaction.password_resets().spend_all(user.id, now).await?;
         transaction.commit().await?;
+        // Other sessions' streams close.
+        self.signals.publish(user.id, Signal::Access);
         Ok(())
     }
 }
@@ -135,6 +140,7 @@ mod tests {
             Arc::new(transaction_with_resets(sessions, users, resets, true)),
             Arc::new(clock()),
             Arc::new(unlimited()),
+            Arc::new(crate::use_cases::fixtures::signalling(1, crate::ports::Signal::Access, 1)),
         );
         change.execute(&principal(), password("old-password"), password("new-password")).await.unwrap();
     }
@@ -153,6 +159,7 @@ mod tests {
             Arc::new(MockUnitOfWork::new()),
             Arc::new(clock()),
             Arc::new(limiter),
+            Arc::new(crate::use_cases::fixtures::silent()),
         );
         let result = change.execute(&principal(), password("old-password"), password("new-password")).await;
         assert!(matches!(result, Err(ChangePasswordError::IncorrectPassword)), "{result:?}");
@@ -167,6 +174,7 @@ mod tests {
             Arc::new(MockUnitOfWork::new()),
             Arc::new(clock()),
             Arc::new(limiter),
+            Arc::new(crate::use_cases::fixtures::silent()),
         );
         let result = change.execute(&principal(), password("old-password"), password("new-password")).await;
         assert!(matches!(result, Err(ChangePasswordError::TooManyAttempts(_))), "{result:?}");

@@ -4,8 +4,8 @@ use todo_domain::Password;
 use tracing::instrument;
 
 use crate::ports::{
-    Clock, HashError, Limit, PasswordHasher, PasswordResetRepository, RateLimiter, RepositoryError,
-    RetryAfter, Secrets, UnitOfWork,
+    Clock, EventSignals, HashError, Limit, PasswordHasher, PasswordResetRepository, RateLimiter,
+    RepositoryError, RetryAfter, Secrets, Signal, UnitOfWork,
 };
 
 /// Sets a new password with the token of a reset e-mail, and ends every session of the user.
@@ -17,6 +17,7 @@ pub struct ConfirmPasswordReset {
     unit_of_work: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
     limiter: Arc<dyn RateLimiter>,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,8 +42,9 @@ impl ConfirmPasswordReset {
         unit_of_work: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,
         limiter: Arc<dyn RateLimiter>,
+        signals: Arc<dyn EventSignals>,
     ) -> Self {
-        Self { resets, secrets, hasher, unit_of_work, clock, limiter }
+        Self { resets, secrets, hasher, unit_of_work, clock, limiter, signals }
     }
 
     /// # Errors
@@ -77,6 +79,8 @@ impl ConfirmPasswordReset {
         transaction.users().set_password(user, password_hash).await?;
         transaction.sessions().revoke_all(user, None, now).await?;
         transaction.commit().await?;
+        // Other sessions' streams close.
+        self.signals.publish(user, Signal::Access);
         Ok(())
     }
 }
@@ -142,6 +146,7 @@ mod tests {
         resets: MockPasswordResetRepository,
         hasher: MockPasswordHasher,
         uow: MockUnitOfWork,
+        signals: crate::ports::MockEventSignals,
     ) -> ConfirmPasswordReset {
         ConfirmPasswordReset::new(
             Arc::new(resets),
@@ -150,6 +155,7 @@ mod tests {
             Arc::new(uow),
             Arc::new(clock()),
             Arc::new(unlimited()),
+            Arc::new(signals),
         )
     }
 
@@ -159,13 +165,23 @@ mod tests {
 
     #[tokio::test]
     async fn a_valid_token_sets_the_password_and_ends_every_session_in_one_transaction() {
-        let confirm = confirm(resets_finding(true), hasher(), transaction(true));
+        let confirm = confirm(
+            resets_finding(true),
+            hasher(),
+            transaction(true),
+            crate::use_cases::fixtures::signalling(3, crate::ports::Signal::Access, 1),
+        );
         confirm.execute("reset-token", new_password(), "192.0.2.7").await.unwrap();
     }
 
     #[tokio::test]
     async fn a_bad_token_is_refused_before_any_hashing() {
-        let confirm = confirm(resets_finding(false), MockPasswordHasher::new(), MockUnitOfWork::new());
+        let confirm = confirm(
+            resets_finding(false),
+            MockPasswordHasher::new(),
+            MockUnitOfWork::new(),
+            crate::use_cases::fixtures::silent(),
+        );
         let result = confirm.execute("reset-token", new_password(), "192.0.2.7").await;
         assert!(matches!(result, Err(ConfirmPasswordResetError::InvalidToken)), "{result:?}");
     }
@@ -177,14 +193,16 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_find_by_id().returning(|_| Ok(Some(todo_domain::User { is_active: false, ..user(3) })));
         let unit_of_work = transaction_with_resets(MockSessionRepository::new(), users, resets, false);
-        let confirm = confirm(resets_finding(true), hasher(), unit_of_work);
+        let confirm =
+            confirm(resets_finding(true), hasher(), unit_of_work, crate::use_cases::fixtures::silent());
         let result = confirm.execute("reset-token", new_password(), "192.0.2.7").await;
         assert!(matches!(result, Err(ConfirmPasswordResetError::InvalidToken)), "{result:?}");
     }
 
     #[tokio::test]
     async fn a_token_spent_meanwhile_by_a_concurrent_use_changes_nothing() {
-        let confirm = confirm(resets_finding(true), hasher(), transaction(false));
+        let confirm =
+            confirm(resets_finding(true), hasher(), transaction(false), crate::use_cases::fixtures::silent());
         let result = confirm.execute("reset-token", new_password(), "192.0.2.7").await;
         assert!(matches!(result, Err(ConfirmPasswordResetError::InvalidToken)), "{result:?}");
     }

@@ -3,11 +3,12 @@ use std::sync::Arc;
 use todo_domain::{NewTodo, Todo, TodoDescription, TodoTitle, UserId};
 use tracing::instrument;
 
-use crate::ports::{Clock, RepositoryError, TodoRepository};
+use crate::ports::{Clock, EventSignals, RepositoryError, Signal, TodoRepository};
 
 /// Adds a todo to its owner's list, not yet completed.
 pub struct CreateTodo {
     todos: Arc<dyn TodoRepository>,
+    signals: Arc<dyn EventSignals>,
     clock: Arc<dyn Clock>,
 }
 
@@ -18,8 +19,12 @@ pub enum CreateTodoError {
 }
 
 impl CreateTodo {
-    pub fn new(todos: Arc<dyn TodoRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { todos, clock }
+    pub fn new(
+        todos: Arc<dyn TodoRepository>,
+        clock: Arc<dyn Clock>,
+        signals: Arc<dyn EventSignals>,
+    ) -> Self {
+        Self { todos, clock, signals }
     }
 
     #[instrument(name = "create_todo", skip_all, fields(user_id = %owner))]
@@ -30,7 +35,9 @@ impl CreateTodo {
         description: Option<TodoDescription>,
     ) -> Result<Todo, CreateTodoError> {
         let todo = NewTodo { owner, title, description, created_at: self.clock.now() };
-        Ok(self.todos.insert(todo).await?)
+        let created = self.todos.insert(todo).await?;
+        self.signals.publish(owner, Signal::Todos);
+        Ok(created)
     }
 }
 
@@ -40,10 +47,10 @@ mod tests {
 
     use super::*;
     use crate::ports::MockTodoRepository;
-    use crate::use_cases::fixtures::{clock, now, todo, unavailable, user_id};
+    use crate::use_cases::fixtures::{clock, now, signalling, todo, unavailable, user_id};
 
-    fn create(todos: MockTodoRepository) -> CreateTodo {
-        CreateTodo::new(Arc::new(todos), Arc::new(clock()))
+    fn create(todos: MockTodoRepository, publishes: usize) -> CreateTodo {
+        CreateTodo::new(Arc::new(todos), Arc::new(clock()), Arc::new(signalling(2, Signal::Todos, publishes)))
     }
 
     #[tokio::test]
@@ -53,14 +60,14 @@ mod tests {
             NewTodo { owner: user_id(2), title: title.clone(), description: None, created_at: now() };
         let mut todos = MockTodoRepository::new();
         todos.expect_insert().with(eq(expected)).times(1).returning(|_| Ok(todo(1, 2)));
-        assert_eq!(create(todos).execute(user_id(2), title, None).await.unwrap(), todo(1, 2));
+        assert_eq!(create(todos, 1).execute(user_id(2), title, None).await.unwrap(), todo(1, 2));
     }
 
     #[tokio::test]
     async fn create_todo_passes_storage_failures_on() {
         let mut todos = MockTodoRepository::new();
         todos.expect_insert().returning(|_| Err(unavailable()));
-        let result = create(todos).execute(user_id(2), TodoTitle::parse("x").unwrap(), None).await;
+        let result = create(todos, 0).execute(user_id(2), TodoTitle::parse("x").unwrap(), None).await;
         assert!(matches!(result, Err(CreateTodoError::Repository(RepositoryError::Unavailable(_)))));
     }
 }

@@ -3,12 +3,13 @@ use std::sync::Arc;
 use todo_domain::UserId;
 use tracing::instrument;
 
-use crate::ports::{RepositoryError, UserRepository};
+use crate::ports::{EventSignals, RepositoryError, Signal, UserRepository};
 
 /// An administrator deletes a user with everything they own (todos, sessions, keys: the
 /// schema's cascades). Nobody deletes themselves this way.
 pub struct DeleteUser {
     users: Arc<dyn UserRepository>,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +23,8 @@ pub enum DeleteUserError {
 }
 
 impl DeleteUser {
-    pub fn new(users: Arc<dyn UserRepository>) -> Self {
-        Self { users }
+    pub fn new(users: Arc<dyn UserRepository>, signals: Arc<dyn EventSignals>) -> Self {
+        Self { users, signals }
     }
 
     /// # Errors
@@ -36,7 +37,9 @@ impl DeleteUser {
         self.users.delete(target).await.map_err(|error| match error {
             RepositoryError::NotFound => DeleteUserError::NotFound,
             other => DeleteUserError::Repository(other),
-        })
+        })?;
+        self.signals.publish(target, Signal::Access);
+        Ok(())
     }
 }
 
@@ -46,14 +49,15 @@ mod tests {
 
     use super::*;
     use crate::ports::MockUserRepository;
-    use crate::use_cases::fixtures::user_id;
+    use crate::ports::Signal;
+    use crate::use_cases::fixtures::{signalling, user_id};
 
     #[tokio::test]
     async fn another_user_is_deleted_an_unknown_one_is_not_found_and_oneself_never() {
         let mut users = MockUserRepository::new();
         users.expect_delete().with(eq(user_id(2))).times(1).returning(|_| Ok(()));
         users.expect_delete().with(eq(user_id(9))).returning(|_| Err(RepositoryError::NotFound));
-        let delete = DeleteUser::new(Arc::new(users));
+        let delete = DeleteUser::new(Arc::new(users), Arc::new(signalling(2, Signal::Access, 1)));
         assert!(delete.execute(user_id(1), user_id(2)).await.is_ok());
         assert!(matches!(delete.execute(user_id(1), user_id(9)).await, Err(DeleteUserError::NotFound)));
         assert!(matches!(delete.execute(user_id(1), user_id(1)).await, Err(DeleteUserError::SelfAction)));

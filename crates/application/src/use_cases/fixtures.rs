@@ -177,3 +177,15 @@ pub fn transaction_with_resets(
     unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
     unit_of_work
 }
+
+/// Signals that expect `user` to be told `signal`, exactly `times` times, and nothing else.
+pub fn signalling(user: i64, signal: crate::ports::Signal, times: usize) -> crate::ports::MockEventSignals {
+    let mut signals = crate::ports::MockEventSignals::new();
+    signals.expect_publish().with(eq(user_id(user)), eq(signal)).times(times).return_const(());
+    signals
+}
+
+/// Signals that must not be told anything.
+pub fn silent() -> crate::ports::MockEventSignals {
+    crate::ports::MockEventSignals::new()
+}

@@ -4,12 +4,13 @@ use todo_domain::ApiKeyId;
 use tracing::instrument;
 
 use super::Principal;
-use crate::ports::{ApiKeyRepository, Clock, RepositoryError};
+use crate::ports::{ApiKeyRepository, Clock, EventSignals, RepositoryError, Signal};
 
 /// Revokes one of the caller's keys: it stops working at once.
 pub struct RevokeApiKey {
     keys: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +23,12 @@ pub enum RevokeApiKeyError {
 }
 
 impl RevokeApiKey {
-    pub fn new(keys: Arc<dyn ApiKeyRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { keys, clock }
+    pub fn new(
+        keys: Arc<dyn ApiKeyRepository>,
+        clock: Arc<dyn Clock>,
+        signals: Arc<dyn EventSignals>,
+    ) -> Self {
+        Self { keys, clock, signals }
     }
 
     /// # Errors
@@ -33,7 +38,9 @@ impl RevokeApiKey {
         self.keys.revoke(principal.user.id, id, self.clock.now()).await.map_err(|error| match error {
             RepositoryError::NotFound => RevokeApiKeyError::NotFound,
             other => RevokeApiKeyError::Repository(other),
-        })
+        })?;
+        self.signals.publish(principal.user.id, Signal::Access);
+        Ok(())
     }
 }
 
@@ -44,7 +51,8 @@ mod tests {
 
     use super::*;
     use crate::ports::MockApiKeyRepository;
-    use crate::use_cases::fixtures::{api_key_id, clock, now, session_id, user, user_id};
+    use crate::ports::Signal;
+    use crate::use_cases::fixtures::{api_key_id, clock, now, session_id, signalling, silent, user, user_id};
     use crate::use_cases::{Credential, ListApiKeys};
 
     fn principal() -> Principal {
@@ -62,11 +70,12 @@ mod tests {
             .with(eq(user_id(1)), eq(api_key_id()), eq(now()))
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let revoke = RevokeApiKey::new(Arc::new(keys), Arc::new(clock()));
+        let revoke =
+            RevokeApiKey::new(Arc::new(keys), Arc::new(clock()), Arc::new(signalling(1, Signal::Access, 1)));
         assert!(revoke.execute(&principal(), &api_key_id()).await.is_ok());
         let mut keys = MockApiKeyRepository::new();
         keys.expect_revoke().returning(|_, _, _| Err(RepositoryError::NotFound));
-        let revoke = RevokeApiKey::new(Arc::new(keys), Arc::new(clock()));
+        let revoke = RevokeApiKey::new(Arc::new(keys), Arc::new(clock()), Arc::new(silent()));
         assert!(matches!(
             revoke.execute(&principal(), &api_key_id()).await,
             Err(RevokeApiKeyError::NotFound)

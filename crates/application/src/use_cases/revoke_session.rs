@@ -4,12 +4,13 @@ use todo_domain::SessionId;
 use tracing::instrument;
 
 use super::Principal;
-use crate::ports::{Clock, RepositoryError, SessionRepository};
+use crate::ports::{Clock, EventSignals, RepositoryError, SessionRepository, Signal};
 
 /// Ends one of the caller's sessions, or all of them ("log out everywhere").
 pub struct RevokeSession {
     sessions: Arc<dyn SessionRepository>,
     clock: Arc<dyn Clock>,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -22,8 +23,12 @@ pub enum RevokeSessionError {
 }
 
 impl RevokeSession {
-    pub fn new(sessions: Arc<dyn SessionRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { sessions, clock }
+    pub fn new(
+        sessions: Arc<dyn SessionRepository>,
+        clock: Arc<dyn Clock>,
+        signals: Arc<dyn EventSignals>,
+    ) -> Self {
+        Self { sessions, clock, signals }
     }
 
     /// Revokes session `id` of the caller, or every one of them with `None`.
@@ -44,7 +49,9 @@ impl RevokeSession {
         revoked.map_err(|error| match error {
             RepositoryError::NotFound => RevokeSessionError::NotFound,
             other => RevokeSessionError::Repository(other),
-        })
+        })?;
+        self.signals.publish(user, Signal::Access);
+        Ok(())
     }
 }
 
@@ -55,7 +62,10 @@ mod tests {
 
     use super::*;
     use crate::ports::MockSessionRepository;
-    use crate::use_cases::fixtures::{clock, now, session, session_id, unavailable, user, user_id};
+    use crate::ports::Signal;
+    use crate::use_cases::fixtures::{
+        clock, now, session, session_id, signalling, silent, unavailable, user, user_id,
+    };
     use crate::use_cases::{Credential, ListSessions, LogOut};
 
     fn principal() -> Principal {
@@ -83,7 +93,11 @@ mod tests {
             .with(eq(user_id(1)), eq(None), eq(now()))
             .times(1)
             .returning(|_, _, _| Ok(3));
-        let revoke = RevokeSession::new(Arc::new(sessions), Arc::new(clock()));
+        let revoke = RevokeSession::new(
+            Arc::new(sessions),
+            Arc::new(clock()),
+            Arc::new(signalling(1, Signal::Access, 2)),
+        );
         assert!(revoke.execute(&principal(), Some(&other_id())).await.is_ok());
         assert!(revoke.execute(&principal(), None).await.is_ok());
     }
@@ -92,7 +106,7 @@ mod tests {
     async fn another_users_or_an_unknown_session_is_not_found() {
         let mut sessions = MockSessionRepository::new();
         sessions.expect_revoke().returning(|_, _, _| Err(RepositoryError::NotFound));
-        let revoke = RevokeSession::new(Arc::new(sessions), Arc::new(clock()));
+        let revoke = RevokeSession::new(Arc::new(sessions), Arc::new(clock()), Arc::new(silent()));
         assert!(matches!(
             revoke.execute(&principal(), Some(&other_id())).await,
             Err(RevokeSessionError::NotFound)
@@ -108,12 +122,18 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(()));
         sessions.expect_revoke().returning(|_, _, _| Err(RepositoryError::NotFound));
-        let log_out = LogOut::new(Arc::new(sessions), Arc::new(clock()));
+        let log_out =
+            LogOut::new(Arc::new(sessions), Arc::new(clock()), Arc::new(signalling(1, Signal::Access, 1)));
         assert!(log_out.execute(&principal()).await.is_ok());
         assert!(log_out.execute(&principal()).await.is_ok(), "already revoked meanwhile");
         let mut failing = MockSessionRepository::new();
         failing.expect_revoke().returning(|_, _, _| Err(unavailable()));
-        assert!(LogOut::new(Arc::new(failing), Arc::new(clock())).execute(&principal()).await.is_err());
+        assert!(
+            LogOut::new(Arc::new(failing), Arc::new(clock()), Arc::new(silent()))
+                .execute(&principal())
+                .await
+                .is_err()
+        );
     }
 
     #[tokio::test]

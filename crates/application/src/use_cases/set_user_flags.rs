@@ -3,7 +3,7 @@ use std::sync::Arc;
 use todo_domain::UserId;
 use tracing::instrument;
 
-use crate::ports::{Clock, RepositoryError, UnitOfWork, UserFlags, UserOverview};
+use crate::ports::{Clock, EventSignals, RepositoryError, Signal, UnitOfWork, UserFlags, UserOverview};
 
 /// An administrator activates or deactivates a user, or promotes or demotes them.
 /// Deactivating ends every session of the user in the same transaction: their tokens fail at
@@ -11,6 +11,7 @@ use crate::ports::{Clock, RepositoryError, UnitOfWork, UserFlags, UserOverview};
 pub struct SetUserFlags {
     unit_of_work: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,8 +34,12 @@ impl From<RepositoryError> for SetUserFlagsError {
 }
 
 impl SetUserFlags {
-    pub fn new(unit_of_work: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
-        Self { unit_of_work, clock }
+    pub fn new(
+        unit_of_work: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+        signals: Arc<dyn EventSignals>,
+    ) -> Self {
+        Self { unit_of_work, clock, signals }
     }
 
     /// Sets the flags given on user `target`, as `actor`, and returns the user as they are now.
@@ -58,6 +63,9 @@ impl SetUserFlags {
         }
         let overview = transaction.users().find_overview(target).await?.ok_or(SetUserFlagsError::NotFound)?;
         transaction.commit().await?;
+        if flags.is_active == Some(false) {
+            self.signals.publish(target, Signal::Access);
+        }
         Ok(overview)
     }
 }
@@ -67,8 +75,9 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
+    use crate::ports::Signal;
     use crate::ports::{MockSessionRepository, MockUnitOfWork, MockUserRepository};
-    use crate::use_cases::fixtures::{clock, now, transaction_with_users, user, user_id};
+    use crate::use_cases::fixtures::{clock, now, signalling, silent, transaction_with_users, user, user_id};
 
     fn deactivate() -> UserFlags {
         UserFlags { is_active: Some(false), is_superuser: None }
@@ -89,8 +98,11 @@ mod tests {
             .with(eq(user_id(2)), eq(None), eq(now()))
             .times(1)
             .returning(|_, _, _| Ok(3));
-        let set =
-            SetUserFlags::new(Arc::new(transaction_with_users(sessions, users, true)), Arc::new(clock()));
+        let set = SetUserFlags::new(
+            Arc::new(transaction_with_users(sessions, users, true)),
+            Arc::new(clock()),
+            Arc::new(signalling(2, Signal::Access, 1)),
+        );
         assert_eq!(set.execute(user_id(1), user_id(2), deactivate()).await.unwrap(), overview());
     }
 
@@ -101,7 +113,7 @@ mod tests {
         users.expect_set_flags().with(eq(user_id(2)), eq(promote)).times(1).returning(|_, _| Ok(()));
         users.expect_find_overview().returning(|_| Ok(Some(overview())));
         let unit_of_work = transaction_with_users(MockSessionRepository::new(), users, true);
-        let set = SetUserFlags::new(Arc::new(unit_of_work), Arc::new(clock()));
+        let set = SetUserFlags::new(Arc::new(unit_of_work), Arc::new(clock()), Arc::new(silent()));
         assert!(set.execute(user_id(1), user_id(2), promote).await.is_ok());
     }
 
@@ -110,14 +122,14 @@ mod tests {
         let mut users = MockUserRepository::new();
         users.expect_set_flags().returning(|_, _| Err(RepositoryError::NotFound));
         let unit_of_work = transaction_with_users(MockSessionRepository::new(), users, false);
-        let set = SetUserFlags::new(Arc::new(unit_of_work), Arc::new(clock()));
+        let set = SetUserFlags::new(Arc::new(unit_of_work), Arc::new(clock()), Arc::new(silent()));
         let result = set.execute(user_id(1), user_id(9), deactivate()).await;
         assert!(matches!(result, Err(SetUserFlagsError::NotFound)), "{result:?}");
     }
 
     #[tokio::test]
     async fn nobody_demotes_or_deactivates_themselves() {
-        let set = SetUserFlags::new(Arc::new(MockUnitOfWork::new()), Arc::new(clock()));
+        let set = SetUserFlags::new(Arc::new(MockUnitOfWork::new()), Arc::new(clock()), Arc::new(silent()));
         for flags in [deactivate(), UserFlags { is_active: None, is_superuser: Some(false) }] {
             let result = set.execute(user_id(1), user_id(1), flags).await;
             assert!(matches!(result, Err(SetUserFlagsError::SelfAction)), "{result:?}");
