@@ -8,7 +8,8 @@ Starts the release binary on a fresh SQLite database (and PostgreSQL with --post
 then makes `rate` writes a second (POST /todos/, each user in turn) for `seconds`, while every
 stream reads. It prints:
 
-- the service's resident memory before and after the streams open, and the difference per stream;
+- the service's resident memory at five numbers of open streams (a tenth, then in four steps
+  to all), the cost per stream (the median of the steps), and the memory after the writes;
 - for each delivered event, the delay from the todo's `created_at` (taken by the service just
   before its INSERT commits) to the moment the client read the frame: p50, p90, p99, max;
 - the same delay measured from when the writer got its 201, a lower bound;
@@ -128,6 +129,33 @@ async def writer(host, port, tokens, rate, seconds, responses, counts):
     return sequence, time.perf_counter() - started
 
 
+async def open_all(streams, host, port):
+    for start in range(0, len(streams), 100):
+        await asyncio.gather(*(stream.open(host, port) for stream in streams[start:start + 100]))
+
+
+async def until_closed(base):
+    """Waits until the service has noticed every closed stream (on its next write to it)."""
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline:
+        with run.urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
+        if 'event_streams_open{kind="sse"} 0' in metrics:
+            return
+        await asyncio.sleep(0.5)
+    raise SystemExit("the service still counts open streams a minute after they closed")
+
+
+async def settled_rss(pid):
+    """The median of five readings half a second apart, after two seconds of quiet."""
+    await asyncio.sleep(2)
+    readings = []
+    for _ in range(5):
+        readings.append(run.rss_mib(pid))
+        await asyncio.sleep(0.5)
+    return statistics.median(readings)
+
+
 def percentiles(samples):
     ordered = sorted(samples)
     pick = lambda q: ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000  # noqa: E731
@@ -144,12 +172,19 @@ async def measure(base, pid, args):
         status, body = run.request("POST", f"{base}/auth/token", form={"username": user["username"], "password": PASSWORD})
         assert status == 200, body
         tokens.append(body["access_token"])
-    before = run.rss_mib(pid)
     streams = [Stream(user, token) for user, token in enumerate(tokens) for _ in range(args.streams_per_user)]
-    for start in range(0, len(streams), 100):
-        await asyncio.gather(*(stream.open(host, port) for stream in streams[start:start + 100]))
-    await asyncio.sleep(2)  # let the service settle before reading its memory
-    after = run.rss_mib(pid)
+    # Memory is read after the service settles at five steps: a tenth of the streams open, then
+    # three more quarters of the rest, then all. What every process has anyway cancels out; the
+    # median of the four steps' cost per stream also ignores a step in which the allocator gave
+    # back (or took) the 19 MiB that each log-in's Argon2 hashing borrows.
+    first = len(streams) // 10
+    steps = [first + (len(streams) - first) * step // 4 for step in range(5)]
+    readings = []
+    for start, end in zip([0] + steps, steps):
+        await open_all(streams[start:end], host, port)
+        readings.append(await settled_rss(pid))
+    before, after = readings[0], readings[-1]
+    slopes = [(b - a) * 1024 / (y - x) for a, b, x, y in zip(readings, readings[1:], steps, steps[1:])]
     responses, counts = {}, [0] * len(tokens)
     readers = [asyncio.create_task(stream.read(responses)) for stream in streams]
     written, took = await writer(host, port, tokens, args.rate, args.seconds, responses, counts)
@@ -161,23 +196,28 @@ async def measure(base, pid, args):
         stream.close()
     for reader in readers:
         reader.cancel()
+    loaded = run.rss_mib(pid)
     complete = all(len(s.ids) == counts[s.user] for s in streams)
     in_order = all(s.ids == sorted(s.ids) for s in streams)
     created = [delay for stream in streams for delay in stream.delays_created]
     answered = [delay for stream in streams for delay in stream.delays_response]
     return {
-        "streams": len(streams), "before": before, "after": after, "written": written, "took": took,
+        "streams": len(streams), "first": first, "before": before, "after": after, "loaded": loaded,
+        "readings": list(zip(steps, readings)), "per_stream_kib": statistics.median(slopes), "written": written, "took": took,
         "delivered": len(created), "complete": complete, "in_order": in_order,
         "created": percentiles(created), "answered": percentiles(answered),
     }
 
 
 def report(name, args, result):
-    per_stream_kib = (result["after"] - result["before"]) * 1024 / result["streams"]
+    opened = result["streams"] - result["first"]
+    overall_kib = (result["after"] - result["before"]) * 1024 / opened
+    readings = ", ".join(f"{count}: {mib:.1f}" for count, mib in result["readings"])
     print(f"{name}: {result['streams']} SSE streams of {args.users} users; "
           f"{result['written']} writes in {result['took']:.1f} s ({result['written'] / result['took']:.0f}/s)")
-    print(f"  resident memory: {result['before']:.1f} MiB before the streams, {result['after']:.1f} MiB with them: "
-          f"{per_stream_kib:.1f} KiB per stream")
+    print(f"  resident memory (MiB) by streams open: {readings}; {result['loaded']:.1f} after the writes")
+    print(f"  per stream: {result['per_stream_kib']:.1f} KiB (median of the four steps); "
+          f"{overall_kib:.1f} KiB from {result['first']} to {result['streams']} streams")
     print(f"  events delivered: {result['delivered']}; every stream got every event of its user: "
           f"{result['complete']}; in order: {result['in_order']}")
     p50, p90, p99, worst, mean = result["created"]

@@ -1,13 +1,18 @@
 //! The live-event signals adapter: [`LocalSignals`] wakes the streams of this process;
-//! [`PgSignals`] adds every other process on the same PostgreSQL database, through
-//! `LISTEN`/`NOTIFY` with coalesced notifications (ADR 0010).
+//! [`RemoteSignals`] adds every other process of the service, through a [`Broadcast`]:
+//! PostgreSQL's `LISTEN`/`NOTIFY` ([`PgBroadcast`]) or Redis pub/sub ([`RedisBroadcast`]), with
+//! coalesced messages (ADR 0010, ADR 0011).
 //!
-//! It may import the application's ports, the domain, tokio and sqlx. A signal only says
-//! "look": the event log and the credential stores are the truth, so nothing here has to be
-//! durable, and a lost connection is made good by waking every stream once it is back.
+//! It may import the application's ports, the domain, tokio, sqlx and redis. A signal only
+//! says "look": the event log and the credential stores are the truth, so nothing here has to
+//! be durable, and a lost connection is made good by waking every stream once it is back.
 
 mod local;
 mod postgres;
+mod redis_pubsub;
+mod remote;
 
 pub use local::LocalSignals;
-pub use postgres::{PgSignals, SIGNALS_CHANNEL};
+pub use postgres::{PgBroadcast, SIGNALS_CHANNEL};
+pub use redis_pubsub::{REDIS_CHANNEL, RedisBroadcast};
+pub use remote::{Broadcast, BroadcastError, Inbox, RemoteSignals};

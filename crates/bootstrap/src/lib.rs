@@ -14,4 +14,4 @@ mod wiring;
 mod workers;
 
 pub use application::{Application, Worker, database_options, shutdown_signal};
-pub use settings::Settings;
+pub use settings::{Settings, SignalTransport};

@@ -32,6 +32,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub jobs: JobSettings,
     pub events: EventSettings,
+    pub redis: RedisSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,6 +86,9 @@ pub struct JobSettings {
 /// Live event streams and the event log's retention.
 #[derive(Debug, Clone, Deserialize)]
 pub struct EventSettings {
+    /// How processes tell each other of changes: `database` (PostgreSQL's NOTIFY; nothing
+    /// between processes on SQLite, where one process owns the file) or `redis`.
+    pub signals: SignalTransport,
     pub keep_alive_seconds: u64,
     pub ping_seconds: u64,
     pub silence_limit_seconds: u64,
@@ -94,6 +98,20 @@ pub struct EventSettings {
     pub retain_events: u64,
     pub retain_hours: u64,
     pub prune_every_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignalTransport {
+    Database,
+    Redis,
+}
+
+/// Redis, where the configuration uses it. Holds a URL that may carry a password, so its
+/// `Debug` is written by hand to hide it.
+#[derive(Clone, Deserialize)]
+pub struct RedisSettings {
+    pub url: Option<String>,
 }
 
 /// Holds the signing secret, so its `Debug` is written by hand to hide it.
@@ -155,6 +173,8 @@ pub enum SettingsError {
     ShortSecret(usize),
     #[error("auth.token_ttl_minutes must be at least 1, got {0}")]
     TokenTtl(i64),
+    #[error("events.signals is \"redis\" but redis.url (APP_REDIS__URL) is not set")]
+    RedisUrlMissing,
     #[error("cors.allowed_origins may not contain \"*\" in production: list the origins")]
     AnyOriginInProduction,
     #[error(
@@ -206,6 +226,9 @@ impl Settings {
     pub fn check(&self) -> Result<(), SettingsError> {
         if self.auth.token_ttl_minutes < 1 {
             return Err(SettingsError::TokenTtl(self.auth.token_ttl_minutes));
+        }
+        if self.events.signals == SignalTransport::Redis && self.redis.url.is_none() {
+            return Err(SettingsError::RedisUrlMissing);
         }
         let lease_ms = self.jobs.lease_seconds.saturating_mul(1000);
         let needed_ms =

@@ -19,7 +19,7 @@ use todo_adapters_db::{
 };
 use todo_adapters_http::AppState;
 use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
-use todo_adapters_messaging::{LocalSignals, PgSignals};
+use todo_adapters_messaging::{Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals};
 use todo_application::jobs::{JobHandlers, PasswordResetEmail, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
     ApiKeyRepository, Clock, EventSignals, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher,
@@ -36,7 +36,7 @@ use todo_application::use_cases::{
 use tokio::sync::Notify;
 
 use crate::metrics::JobMetrics;
-use crate::settings::{MailSettings, QuotaSettings, Settings};
+use crate::settings::{MailSettings, QuotaSettings, Settings, SignalTransport};
 use crate::workers::{AbortOnDrop, JobRuntime};
 
 /// How long the readiness probe waits for the database.
@@ -63,7 +63,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let api_keys: Arc<dyn ApiKeyRepository> = Arc::new(SeaOrmApiKeyRepository::new(pool, deadline));
     let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
     let events: Arc<dyn TodoEventLog> = Arc::new(SeaOrmTodoEventLog::new(pool, deadline));
-    let (signals, signal_tasks) = signals(settings, pool);
+    let (signals, signal_tasks) = signals(settings, pool)?;
     let stores = (users.clone(), resets.clone(), events.clone());
     let jobs = jobs(settings, pool, stores, secrets.clone(), clock.clone())?;
     let committed = (jobs.wake.clone(), jobs.metrics.clone());
@@ -175,18 +175,23 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     Ok(Wired { http, jobs, signal_tasks })
 }
 
-/// Live-event signals: on PostgreSQL between every process on the database (coalesced
-/// `NOTIFY`, ADR 0010), on SQLite within this one (one process owns the file).
-fn signals(settings: &Settings, pool: &Pool) -> (Arc<dyn EventSignals>, Vec<AbortOnDrop>) {
+/// Live-event signals between every process of the service, coalesced (ADR 0010, 0011):
+/// through Redis pub/sub when configured, otherwise PostgreSQL's `NOTIFY`; on SQLite within
+/// this process only (one process owns the file).
+fn signals(settings: &Settings, pool: &Pool) -> anyhow::Result<(Arc<dyn EventSignals>, Vec<AbortOnDrop>)> {
     let local = LocalSignals::new();
-    match pool.postgres() {
-        Some(postgres) => {
-            let coalesce = Duration::from_millis(settings.events.notify_coalesce_ms);
-            let (signals, tasks) = PgSignals::start(postgres, local, coalesce);
-            (Arc::new(signals), tasks.into_iter().map(AbortOnDrop).collect())
-        }
-        None => (Arc::new(local), Vec::new()),
-    }
+    let broadcast: Arc<dyn Broadcast> = match (settings.events.signals, &settings.redis.url, pool.postgres())
+    {
+        (SignalTransport::Redis, Some(url), _) => Arc::new(
+            RedisBroadcast::new(url)
+                .map_err(|error| anyhow::anyhow!("redis.url is not a Redis URL: {error}"))?,
+        ),
+        (SignalTransport::Database, _, Some(postgres)) => Arc::new(PgBroadcast::new(postgres)),
+        _ => return Ok((Arc::new(local), Vec::new())),
+    };
+    let coalesce = Duration::from_millis(settings.events.notify_coalesce_ms);
+    let (signals, tasks) = RemoteSignals::start(broadcast, local, coalesce);
+    Ok((Arc::new(signals), tasks.into_iter().map(AbortOnDrop).collect()))
 }
 
 /// Whether the database answers, within the probe's timeout.

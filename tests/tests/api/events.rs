@@ -205,4 +205,48 @@ on_each_backend! {
         assert!(metrics.contains("event_streams_open{kind=\"sse\"} 1"), "{metrics}");
         assert!(metrics.contains("events_delivered_total{kind=\"sse\"} 1"), "{metrics}");
     }
+
+    async fn a_client_that_stops_reading_is_dropped_without_holding_back_writers_or_other_streams(backend) {
+        let app = spawn_app_with(backend, |settings| settings.events.send_timeout_seconds = 1).await;
+        let token = app.user_token("alice").await;
+        let writes = 800;
+        // A client that reads all along, beside one that never does.
+        let mut reading = open(&app, &token).await;
+        let reader = actix_web::rt::spawn(async move {
+            let mut ids = Vec::new();
+            while ids.len() < writes + 1 {
+                ids.push(message(&mut reading).await.id.unwrap().parse::<i64>().unwrap());
+            }
+            ids
+        });
+        let stalled = stalled_stream(&app, &token).await;
+        // About 8 MB of events: more than the socket buffers and the stream's own buffer hold.
+        let todo = app.new_todo(&token, "big").await;
+        for n in 0..writes {
+            let description = format!("{n:05}{}", "x".repeat(9_990));
+            patch(&app, &token, &todo["id"], json!({ "description": description })).await;
+        }
+        let ids = reader.await.unwrap();
+        assert_eq!(ids, (1..=i64::try_from(writes).unwrap() + 1).collect::<Vec<_>>(), "the reader got everything");
+        let deadline = tokio::time::Instant::now() + todo_tests::WAIT;
+        let dropped = "event_streams_dropped_total{kind=\"sse\",reason=\"slow_consumer\"} 1";
+        while !app.get("/metrics", None).await.text().contains(dropped) {
+            assert!(tokio::time::Instant::now() < deadline, "the stalled stream was never dropped");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        drop(stalled);
+    }
+}
+
+/// A stream whose client never reads, with a small receive window.
+async fn stalled_stream(app: &TestApp, token: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let address: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
+    let request =
+        format!("GET /todos/events HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream
 }

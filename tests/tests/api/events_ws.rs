@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use actix_web::http::Method;
 use serde_json::json;
-use todo_tests::{Backend, Closed, on_each_backend, spawn_app};
+use todo_bootstrap::SignalTransport;
+use todo_tests::{Backend, Closed, TestApp, on_each_backend, spawn_app, spawn_app_with};
 
 on_each_backend! {
     async fn a_websocket_carries_the_events_one_json_frame_each_and_answers_pings(backend) {
@@ -80,7 +81,23 @@ on_each_backend! {
 #[actix_web::test]
 #[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
 async fn a_change_through_one_replica_reaches_streams_on_another_within_a_second_postgres() {
-    let first = spawn_app(Backend::Postgres).await;
+    across_replicas(spawn_app(Backend::Postgres).await).await;
+}
+
+/// The same with the signals on Redis pub/sub instead of PostgreSQL's NOTIFY.
+#[actix_web::test]
+#[ignore = "needs PostgreSQL and Redis: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
+async fn a_change_through_one_replica_reaches_another_through_redis_postgres() {
+    let redis = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned());
+    let first = spawn_app_with(Backend::Postgres, |settings| {
+        settings.events.signals = SignalTransport::Redis;
+        settings.redis.url = Some(redis);
+    })
+    .await;
+    across_replicas(first).await;
+}
+
+async fn across_replicas(first: TestApp) {
     let second = first.spawn_replica().await;
     let token = first.user_token("alice").await;
     let mut stream = second.event_stream("", Some(&token), &[]).await.ok().expect("stream on the second");

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{AuthSettings, DatabaseSettings, MailSettings, Settings};
+use super::{AuthSettings, DatabaseSettings, MailSettings, RedisSettings, Settings};
 
 impl Settings {
     /// A one-line description of the effective settings for the start-up log:
@@ -12,7 +12,7 @@ impl Settings {
         format!(
             "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
              query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={} \
-             mail={} job_workers={}",
+             mail={} job_workers={} event_signals={:?} redis={}",
             self.environment,
             self.server.host,
             self.server.port,
@@ -33,6 +33,8 @@ impl Settings {
                 .as_deref()
                 .map_or_else(|| format!("outbox:{}", self.mail.outbox_dir), redact_password),
             self.jobs.workers,
+            self.events.signals,
+            self.redis.url.as_deref().map_or_else(|| "none".to_owned(), redact_password),
         )
     }
 }
@@ -68,6 +70,12 @@ impl fmt::Debug for DatabaseSettings {
             .field("migrate_on_start", &self.migrate_on_start)
             .field("sqlite_in_process_reads", &self.sqlite_in_process_reads)
             .finish()
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings").field("url", &self.url.as_deref().map(redact_password)).finish()
     }
 }
 

@@ -73,6 +73,17 @@ fn a_job_lease_shorter_than_a_job_may_take_is_refused() {
 }
 
 #[test]
+fn redis_signals_need_a_redis_url_whose_password_is_never_printed() {
+    let mut settings = Settings::defaults().unwrap();
+    settings.events.signals = super::SignalTransport::Redis;
+    assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing)));
+    settings.redis.url = Some("redis://:redispass@cache.internal:6379/0".into());
+    assert!(settings.check().is_ok());
+    let printed = format!("{settings:?} {}", settings.summary());
+    assert!(!printed.contains("redispass"), "{printed}");
+}
+
+#[test]
 fn the_secret_never_appears_in_debug_output() {
     let settings = production_with_secret("a very secret signing key of some length");
     assert!(!format!("{settings:?}").contains("very secret"));
