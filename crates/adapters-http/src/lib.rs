@@ -17,6 +17,7 @@ pub mod openapi;
 mod responses;
 mod routes;
 mod state;
+mod streams;
 pub mod validation;
 
 use actix_web::body::MessageBody;
@@ -27,8 +28,8 @@ use actix_web::{App, web};
 pub use cors::CorsPolicy;
 pub use extract::{BodyLimit, TrustProxyHeaders};
 pub use metrics::Metrics;
-pub use routes::events::{EventStreamOptions, StreamsClosing};
 pub use state::AppState;
+pub use streams::{EventStreamOptions, StreamsClosing};
 use todo_application::use_cases::CheckReadiness;
 
 /// How the HTTP layer behaves, as plain values from the configuration.

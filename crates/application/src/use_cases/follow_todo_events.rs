@@ -4,7 +4,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use todo_domain::UserId;
 use tracing::instrument;
 
-use super::todo_event_feed::{AccessCheck, TodoEventFeed};
+use super::stream_access::AccessCheck;
+use super::todo_event_feed::TodoEventFeed;
 use super::{Principal, ResumeTodoEvents};
 use crate::ports::{
     ApiKeyRepository, Clock, EventSignals, PrincipalStore, RepositoryError, TodoEventLog, UserRepository,

@@ -36,6 +36,7 @@ mod revoke_session;
 mod send_password_reset_email;
 mod send_welcome_email;
 mod set_user_flags;
+mod stream_access;
 mod todo_event_feed;
 mod update_todo;
 

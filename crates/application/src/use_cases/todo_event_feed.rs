@@ -3,7 +3,8 @@ use std::sync::Arc;
 
 use todo_domain::{EventId, TodoEvent, UserId};
 
-use super::{Credential, CredentialStores, Principal, StreamStart};
+use super::stream_access::AccessCheck;
+use super::{Credential, Principal, StreamStart};
 use crate::ports::{RepositoryError, SignalSubscription, Signals, TodoEventLog};
 
 /// What a live stream sends next.
@@ -124,41 +125,6 @@ impl TodoEventFeed {
     }
 }
 
-/// Whether a stream's credential still holds: the session open (or the key active) and the
-/// user active.
-pub(super) struct AccessCheck {
-    stores: CredentialStores,
-}
-
-impl AccessCheck {
-    pub(super) fn new(stores: CredentialStores) -> Self {
-        Self { stores }
-    }
-
-    async fn still_valid(&self, user: UserId, credential: &Credential) -> Result<bool, RepositoryError> {
-        let now = self.stores.clock.now();
-        match credential {
-            Credential::Session(session) => Ok(self
-                .stores
-                .principals
-                .find(user, session)
-                .await?
-                .is_some_and(|(user, session)| user.is_active && session.is_active(now))),
-            Credential::ApiKey(key) => {
-                let active = self.stores.users.find_by_id(user).await?.is_some_and(|user| user.is_active);
-                Ok(active
-                    && self
-                        .stores
-                        .keys
-                        .list(user)
-                        .await?
-                        .iter()
-                        .any(|found| &found.id == key && found.is_active(now)))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
@@ -170,6 +136,7 @@ mod tests {
     use crate::ports::{
         EventLogBounds, MockApiKeyRepository, MockPrincipalStore, MockTodoEventLog, MockUserRepository,
     };
+    use crate::use_cases::CredentialStores;
     use crate::use_cases::fixtures::{clock, now, session, session_id, todo, user, user_id};
 
     /// Signals handed out one by one from a list, then none.
