@@ -25,7 +25,6 @@ import json
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -238,24 +237,14 @@ def main():
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "todo-bootstrap"], cwd=run.ROOT, check=True)
     binary = run.TARGET / "release" / "todo-api"
-    backends = [("sqlite", None)] + ([("postgres", run.POSTGRES_URL)] if args.postgres else [])
-    database = f"todo_events_{run.os.getpid()}"
-    admin = run.POSTGRES_URL.split("?")[0]
-    for name, url in backends:
-        with tempfile.TemporaryDirectory() as workdir:
-            if url is None:
-                url = f"sqlite://{workdir}/bench.db"
-            else:
-                subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True)
-                url = url.replace("/test?", f"/{database}?")
+    for name in ["sqlite"] + (["postgres"] if args.postgres else []):
+        with run.fresh_database(name, "todo_events") as (url, workdir):
             # 100 registrations fit the default limit of 150 a minute per client address.
             base, process = run.start_ours(binary, url, workdir)
             try:
                 result = asyncio.run(measure(base, process.pid, args))
             finally:
                 run.stop(process)
-                if name == "postgres":
-                    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=False)
         report(name, args, result)
 
 

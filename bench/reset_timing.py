@@ -14,7 +14,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -49,16 +48,8 @@ def main():
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "todo-bootstrap"], cwd=run.ROOT, check=True)
     binary = run.TARGET / "release" / "todo-api"
-    backends = [("sqlite", None)] + ([("postgres", run.POSTGRES_URL)] if args.postgres else [])
-    database = f"todo_reset_{run.os.getpid()}"
-    admin = run.POSTGRES_URL.split("?")[0]
-    for name, url in backends:
-        with tempfile.TemporaryDirectory() as workdir:
-            if url is None:
-                url = f"sqlite://{workdir}/bench.db"
-            else:
-                subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True)
-                url = url.replace("/test?", f"/{database}?")
+    for name in ["sqlite"] + (["postgres"] if args.postgres else []):
+        with run.fresh_database(name, "todo_reset") as (url, workdir):
             # Every request must reach the service's work, not the limiter.
             extra = {
                 "APP_RATE_LIMIT__PASSWORD_RESETS_PER_CLIENT__MAX": "1000000",
@@ -73,8 +64,6 @@ def main():
             finally:
                 process.terminate()
                 process.wait(timeout=30)
-                if name == "postgres":
-                    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=False)
         known, unknown = summary(timings[KNOWN]), summary(timings[UNKNOWN])
         print(f"{name}: {args.rounds} requests of each kind, one at a time")
         print(f"  registered address: median {known[0]:.2f} ms, p90 {known[1]:.2f} ms, mean {known[2]:.2f} ms")

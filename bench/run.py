@@ -12,6 +12,7 @@ bench/README.md; saves everything under bench/results/. See bench/README.md.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -382,6 +383,22 @@ def main():
         (results / f"{stem}.md").write_text(text)
         (results / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
         print(f"saved bench/results/{stem}.md and .json")
+
+
+@contextlib.contextmanager
+def fresh_database(backend, prefix):
+    """A working directory and a database URL for one run of another benchmark: a SQLite file
+    in the directory, or a PostgreSQL database of its own; both gone afterwards."""
+    with tempfile.TemporaryDirectory() as workdir:
+        if backend == "sqlite":
+            yield f"sqlite://{workdir}/bench.db", workdir
+            return
+        database, admin = f"{prefix}_{os.getpid()}", POSTGRES_URL.split("?")[0]
+        subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {database}"], check=True)
+        try:
+            yield POSTGRES_URL.replace("/test?", f"/{database}?"), workdir
+        finally:
+            subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"], check=False)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,7 @@ use todo_application::ports::{
     UnitOfWork, UserFlags, UserRepository,
 };
 use todo_domain::{
-    ApiKey, ApiKeyId, ApiKeyName, EmailAddress, NewTodo, NewUser, Page, PasswordHash, Scopes, Timestamp,
-    TodoTitle, User, Username,
+    ApiKey, ApiKeyId, ApiKeyName, NewTodo, Page, PasswordHash, Scopes, Timestamp, TodoTitle, User,
 };
 
 use common::DEADLINE;
@@ -25,14 +24,7 @@ fn at(seconds: i64) -> Timestamp {
 }
 
 async fn user(pool: &Pool, name: &str) -> User {
-    let user = NewUser {
-        username: Username::parse(name).unwrap(),
-        email: EmailAddress::parse(format!("{name}@example.com")).unwrap(),
-        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-        is_superuser: false,
-        created_at: at(0),
-    };
-    SeaOrmUserRepository::new(pool, DEADLINE).insert(user).await.unwrap()
+    common::user(pool, name, at(0)).await
 }
 
 fn reset(hash: &str, user: &User, expires_at: Timestamp) -> NewPasswordReset {

@@ -11,21 +11,12 @@ use todo_adapters_db::{
     Pool, SeaOrmTodoEventLog, SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_application::ports::{EventLogBounds, TodoEventLog, TodoRepository, UnitOfWork, UserRepository};
-use todo_domain::{
-    EmailAddress, EventId, NewTodo, NewUser, PasswordHash, TodoChange, TodoTitle, User, Username,
-};
+use todo_domain::{EventId, NewTodo, TodoChange, TodoTitle, User};
 
 use common::DEADLINE;
 
 async fn user(pool: &Pool, name: &str) -> User {
-    let user = NewUser {
-        username: Username::parse(name).unwrap(),
-        email: EmailAddress::parse(format!("{name}@example.com")).unwrap(),
-        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-        is_superuser: false,
-        created_at: Utc::now(),
-    };
-    SeaOrmUserRepository::new(pool, DEADLINE).insert(user).await.unwrap()
+    common::user(pool, name, Utc::now()).await
 }
 
 fn new_todo(owner: &User, title: &str) -> NewTodo {

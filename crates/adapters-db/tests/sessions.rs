@@ -6,16 +6,11 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use todo_adapters_db::{
-    Pool, SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
-};
+use todo_adapters_db::{Pool, SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmUnitOfWork};
 use todo_application::ports::{
     NewRefreshToken, PrincipalStore, RepositoryError, SessionRepository, Spent, TokenHash, UnitOfWork,
-    UserRepository,
 };
-use todo_domain::{
-    EmailAddress, NewUser, PasswordHash, Scopes, Session, SessionId, Timestamp, User, Username,
-};
+use todo_domain::{Scopes, Session, SessionId, Timestamp, User};
 
 use common::DEADLINE;
 
@@ -28,14 +23,7 @@ fn id(n: u8) -> SessionId {
 }
 
 async fn user(pool: &Pool, name: &str) -> User {
-    let user = NewUser {
-        username: Username::parse(name).unwrap(),
-        email: EmailAddress::parse(format!("{name}@example.com")).unwrap(),
-        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
-        is_superuser: false,
-        created_at: at(0),
-    };
-    SeaOrmUserRepository::new(pool, DEADLINE).insert(user).await.unwrap()
+    common::user(pool, name, at(0)).await
 }
 
 fn token(hash: &str, session: &SessionId, expires_at: Timestamp) -> NewRefreshToken {

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use todo_adapters_db::testing::{Backend, TestDatabase};
-use todo_adapters_db::{DatabaseOptions, Pool, connect, migrate_up};
+use todo_adapters_db::{DatabaseOptions, Pool, SeaOrmUserRepository, connect, migrate_up};
+use todo_application::ports::UserRepository;
+use todo_domain::{EmailAddress, NewUser, PasswordHash, Timestamp, User, Username};
 
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
@@ -55,4 +57,17 @@ pub async fn with_fresh_database<F: Future<Output = ()>>(
     migrate_up(pool.db()).await.unwrap();
     test(pool.clone()).await;
     pool.close().await.unwrap();
+}
+
+/// A user named `name` (e-mail `<name>@example.com`), registered at `created_at`.
+#[allow(dead_code, reason = "not every test file needs users")]
+pub async fn user(pool: &Pool, name: &str, created_at: Timestamp) -> User {
+    let user = NewUser {
+        username: Username::parse(name).unwrap(),
+        email: EmailAddress::parse(format!("{name}@example.com")).unwrap(),
+        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        is_superuser: false,
+        created_at,
+    };
+    SeaOrmUserRepository::new(pool, DEADLINE).insert(user).await.unwrap()
 }
