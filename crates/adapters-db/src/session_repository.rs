@@ -142,14 +142,26 @@ impl SessionRepository for SeaOrmSessionRepository {
         &self,
         hash: &TokenHash,
         now: Timestamp,
-    ) -> Result<bool, RepositoryError> {
+    ) -> Result<Option<UserId>, RepositoryError> {
         let session_of_token = Query::select()
             .column(refresh_tokens::Column::SessionId)
             .from(refresh_tokens::Entity)
             .and_where(refresh_tokens::Column::Hash.eq(&hash.0))
             .to_owned();
         let filter = sea_orm::Condition::all().add(sessions::Column::Id.in_subquery(session_of_token));
-        Ok(self.revoke_where(filter, now).await? > 0)
+        // A session's owner never changes: reading it apart from the revocation is safe.
+        let owner = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::UserId)
+            .filter(filter.clone())
+            .into_tuple::<i64>();
+        let Some(owner) = self.executor.run(owner.one(&self.executor.writer())).await? else {
+            return Ok(None);
+        };
+        if self.revoke_where(filter, now).await? == 0 {
+            return Ok(None);
+        }
+        Ok(UserId::new(owner).ok())
     }
 
     #[instrument(name = "db.sessions.revoke_all", skip_all)]

@@ -75,8 +75,11 @@ on_each_backend! {
         let opened = open(&app, None).await;
         let (cookie, _) = set_cookie(&opened);
         let token = opened.json()["access_token"].as_str().unwrap().to_owned();
+        let mut socket = app.websocket(&format!("?access_token={token}"), None).await.unwrap();
         let closed = with_cookie(&app, Method::DELETE, "/auth/session", &cookie).await;
         assert_eq!(closed.status, 204, "{}", closed.text());
+        // Its live streams close at once (long before the 30 s ping would notice).
+        assert_eq!(socket.next().await, Err(todo_tests::Closed::Code(4001)));
         let (cleared, attributes) = set_cookie(&closed);
         assert!(cleared.is_empty() && attributes.contains("Max-Age=0"), "{attributes}");
         assert_eq!(app.get("/users/me", Some(&token)).await.status, 401, "the session ended at once");

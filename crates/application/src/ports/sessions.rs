@@ -61,12 +61,12 @@ pub trait SessionRepository: Send + Sync {
     async fn list_active(&self, user: UserId, now: Timestamp) -> Result<Vec<Session>, RepositoryError>;
     async fn revoke(&self, user: UserId, id: &SessionId, now: Timestamp) -> Result<(), RepositoryError>;
     /// Revokes the active session that the refresh token with this hash belongs to, spent or
-    /// not; says whether there was one.
+    /// not; says whose it was, if there was one.
     async fn revoke_by_refresh_token(
         &self,
         hash: &TokenHash,
         now: Timestamp,
-    ) -> Result<bool, RepositoryError>;
+    ) -> Result<Option<UserId>, RepositoryError>;
     /// Revokes every active session of `user` but `except`, and says how many.
     async fn revoke_all(
         &self,

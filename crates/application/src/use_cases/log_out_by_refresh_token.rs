@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use tracing::instrument;
 
-use crate::ports::{Clock, RepositoryError, Secrets, SessionRepository};
+use crate::ports::{Clock, EventSignals, RepositoryError, Secrets, SessionRepository, Signal};
 
 /// Ends the session a refresh token belongs to: how a browser that keeps only its refresh
 /// token (in a cookie) logs out. An unknown token, or a session already closed, is no error:
@@ -11,6 +11,7 @@ pub struct LogOutByRefreshToken {
     sessions: Arc<dyn SessionRepository>,
     secrets: Arc<dyn Secrets>,
     clock: Arc<dyn Clock>,
+    signals: Arc<dyn EventSignals>,
 }
 
 impl LogOutByRefreshToken {
@@ -18,8 +19,9 @@ impl LogOutByRefreshToken {
         sessions: Arc<dyn SessionRepository>,
         secrets: Arc<dyn Secrets>,
         clock: Arc<dyn Clock>,
+        signals: Arc<dyn EventSignals>,
     ) -> Self {
-        Self { sessions, secrets, clock }
+        Self { sessions, secrets, clock, signals }
     }
 
     /// # Errors
@@ -27,7 +29,11 @@ impl LogOutByRefreshToken {
     #[instrument(name = "log_out_by_refresh_token", skip_all)]
     pub async fn execute(&self, refresh_token: &str) -> Result<(), RepositoryError> {
         let hash = self.secrets.hash(refresh_token);
-        self.sessions.revoke_by_refresh_token(&hash, self.clock.now()).await.map(drop)
+        if let Some(user) = self.sessions.revoke_by_refresh_token(&hash, self.clock.now()).await? {
+            // The session's open streams close.
+            self.signals.publish(user, Signal::Access);
+        }
+        Ok(())
     }
 }
 
@@ -37,7 +43,7 @@ mod tests {
 
     use super::*;
     use crate::ports::{MockSessionRepository, TokenHash};
-    use crate::use_cases::fixtures::{clock, now, secrets, unavailable};
+    use crate::use_cases::fixtures::{clock, now, secrets, signalling, silent, unavailable, user_id};
 
     #[tokio::test]
     async fn the_session_of_the_token_is_revoked_and_none_is_no_error() {
@@ -45,14 +51,22 @@ mod tests {
         sessions
             .expect_revoke_by_refresh_token()
             .with(eq(TokenHash("hash-of-cookie".into())), eq(now()))
-            .times(2)
-            .returning(|_, _| Ok(false));
-        let log_out = LogOutByRefreshToken::new(Arc::new(sessions), Arc::new(secrets()), Arc::new(clock()));
+            .times(1)
+            .returning(|_, _| Ok(Some(user_id(1))));
+        sessions.expect_revoke_by_refresh_token().times(1).returning(|_, _| Ok(None));
+        let signals = Arc::new(signalling(1, Signal::Access, 1));
+        let log_out =
+            LogOutByRefreshToken::new(Arc::new(sessions), Arc::new(secrets()), Arc::new(clock()), signals);
         assert!(log_out.execute("cookie").await.is_ok());
         assert!(log_out.execute("cookie").await.is_ok(), "again");
         let mut failing = MockSessionRepository::new();
         failing.expect_revoke_by_refresh_token().returning(|_, _| Err(unavailable()));
-        let log_out = LogOutByRefreshToken::new(Arc::new(failing), Arc::new(secrets()), Arc::new(clock()));
+        let log_out = LogOutByRefreshToken::new(
+            Arc::new(failing),
+            Arc::new(secrets()),
+            Arc::new(clock()),
+            Arc::new(silent()),
+        );
         assert!(log_out.execute("cookie").await.is_err());
     }
 }

@@ -4,7 +4,9 @@ use chrono::TimeDelta;
 use tracing::{instrument, warn};
 
 use super::issued_tokens::{IssueError, IssuedTokens, issue_tokens};
-use crate::ports::{Clock, RepositoryError, Secrets, Spent, TokenError, TokenService, UnitOfWork};
+use crate::ports::{
+    Clock, EventSignals, RepositoryError, Secrets, Signal, Spent, TokenError, TokenService, UnitOfWork,
+};
 
 /// Exchanges a refresh token for a new access token and a new refresh token (rotation): the
 /// one presented is spent. A spent token presented again after the grace period is taken
@@ -18,6 +20,7 @@ pub struct RefreshSession {
     clock: Arc<dyn Clock>,
     /// How long after a token was spent presenting it again is a client's race, not a theft.
     reuse_grace: TimeDelta,
+    signals: Arc<dyn EventSignals>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +55,9 @@ impl RefreshSession {
         tokens: Arc<dyn TokenService>,
         clock: Arc<dyn Clock>,
         reuse_grace: TimeDelta,
+        signals: Arc<dyn EventSignals>,
     ) -> Self {
-        Self { unit_of_work, secrets, tokens, clock, reuse_grace }
+        Self { unit_of_work, secrets, tokens, clock, reuse_grace, signals }
     }
 
     #[instrument(name = "refresh_session", skip_all)]
@@ -66,10 +70,15 @@ impl RefreshSession {
             Spent::Now(id) => id,
             Spent::Earlier { session, at } if now - at > self.reuse_grace => {
                 warn!(session_id = %session, "a spent refresh token was presented again: revoking its session");
-                if let Some(found) = sessions.find(&session).await? {
-                    sessions.revoke(found.user_id, &session, now).await.or_else(ignore_not_found)?;
+                let owner = sessions.find(&session).await?.map(|found| found.user_id);
+                if let Some(owner) = owner {
+                    sessions.revoke(owner, &session, now).await.or_else(ignore_not_found)?;
                 }
                 transaction.commit().await?;
+                if let Some(owner) = owner {
+                    // The stolen session's open streams close.
+                    self.signals.publish(owner, Signal::Access);
+                }
                 return Err(RefreshSessionError::Reused);
             }
             Spent::Earlier { .. } | Spent::Expired | Spent::Unknown => {
@@ -107,7 +116,8 @@ mod tests {
     use super::*;
     use crate::ports::{MockSessionRepository, MockTokenService, MockUserRepository, TokenHash};
     use crate::use_cases::fixtures::{
-        clock, now, secrets, session, session_id, tokens_issuing, transaction_with_users, user, user_id,
+        clock, now, secrets, session, session_id, signalling, silent, tokens_issuing, transaction_with_users,
+        user, user_id,
     };
 
     const GRACE: TimeDelta = TimeDelta::seconds(10);
@@ -139,6 +149,15 @@ mod tests {
         (sessions, commits): (MockSessionRepository, bool),
         tokens: MockTokenService,
     ) -> Result<IssuedTokens, RefreshSessionError> {
+        refresh_signalling(users, (sessions, commits), tokens, silent()).await
+    }
+
+    async fn refresh_signalling(
+        users: MockUserRepository,
+        (sessions, commits): (MockSessionRepository, bool),
+        tokens: MockTokenService,
+        signals: crate::ports::MockEventSignals,
+    ) -> Result<IssuedTokens, RefreshSessionError> {
         let unit_of_work = transaction_with_users(sessions, users, commits);
         let refresh = RefreshSession::new(
             Arc::new(unit_of_work),
@@ -146,6 +165,7 @@ mod tests {
             Arc::new(tokens),
             Arc::new(clock()),
             GRACE,
+            Arc::new(signals),
         );
         refresh.execute("presented").await
     }
@@ -181,7 +201,10 @@ mod tests {
             .with(eq(user_id(1)), eq(session_id()), eq(now()))
             .times(1)
             .returning(|_, _, _| Ok(()));
-        let result = refresh(MockUserRepository::new(), (sessions, true), MockTokenService::new()).await;
+        let signals = signalling(1, Signal::Access, 1);
+        let result =
+            refresh_signalling(MockUserRepository::new(), (sessions, true), MockTokenService::new(), signals)
+                .await;
         assert!(matches!(result, Err(RefreshSessionError::Reused)));
     }
 
