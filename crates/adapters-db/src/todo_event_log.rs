@@ -20,12 +20,22 @@ use crate::todo_repository::to_todo;
 /// [`TodoEventLog`] on any database sea-orm supports.
 pub struct SeaOrmTodoEventLog {
     executor: Executor,
+    prune_batch: u64,
 }
 
 impl SeaOrmTodoEventLog {
     /// Every read gives up after `deadline` with `RepositoryError::Unavailable`.
     pub fn new(pool: &Pool, deadline: Duration) -> Self {
-        Self { executor: Executor::pool(pool.clone(), deadline) }
+        Self { executor: Executor::pool(pool.clone(), deadline), prune_batch: 10_000 }
+    }
+
+    /// Prunes at most `rows` events a statement (10,000 by default), so that a backlog (a first
+    /// deployment, a long outage) shrinks one bounded statement after another, each within the
+    /// deadline and none holding SQLite's write lock for long.
+    #[must_use]
+    pub fn prune_batch(mut self, rows: u64) -> Self {
+        self.prune_batch = rows.max(1);
+        self
     }
 }
 
@@ -67,15 +77,24 @@ impl TodoEventLog for SeaOrmTodoEventLog {
 
     #[instrument(name = "db.todo_events.prune", skip_all)]
     async fn prune(&self, keep_last: u64, recorded_before: Timestamp) -> Result<u64, RepositoryError> {
-        // The counter is each user's newest id, pruned or not; `keep_last` is a number from
-        // the configuration, not text from a client.
-        let beyond_the_newest = Expr::cust(format!(
-            "id <= (SELECT last_event_id FROM users WHERE users.id = todo_events.user_id) - {keep_last}"
+        // The counter is each user's newest id, pruned or not. Every value in the statement is
+        // a number of the service's own (configuration, clock), never text from a client.
+        let batch = Expr::cust(format!(
+            "(user_id, id) IN (SELECT user_id, id FROM todo_events WHERE recorded_at_ms < {before} \
+             AND id <= (SELECT last_event_id FROM users WHERE users.id = todo_events.user_id) - {keep_last} \
+             LIMIT {limit})",
+            before = recorded_before.timestamp_millis(),
+            limit = self.prune_batch,
         ));
-        let delete = todo_events::Entity::delete_many()
-            .filter(todo_events::Column::RecordedAtMs.lt(recorded_before.timestamp_millis()))
-            .filter(beyond_the_newest);
-        Ok(self.executor.run(delete.exec(&self.executor.writer())).await?.rows_affected)
+        let mut pruned = 0;
+        loop {
+            let delete = todo_events::Entity::delete_many().filter(batch.clone());
+            let deleted = self.executor.run(delete.exec(&self.executor.writer())).await?.rows_affected;
+            pruned += deleted;
+            if deleted < self.prune_batch {
+                return Ok(pruned);
+            }
+        }
     }
 }
 

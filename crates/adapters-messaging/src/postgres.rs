@@ -42,7 +42,13 @@ struct PgInbox(PgListener);
 
 #[async_trait]
 impl Inbox for PgInbox {
+    /// `try_recv`, not `recv`: `recv` reconnects silently, and what was sent meanwhile would be
+    /// lost without anyone knowing. A lost connection is an error here, so that the listener
+    /// wakes every stream once it listens again.
     async fn next(&mut self) -> Result<String, BroadcastError> {
-        Ok(self.0.recv().await?.payload().to_owned())
+        match self.0.try_recv().await? {
+            Some(notification) => Ok(notification.payload().to_owned()),
+            None => Err("the connection that listened was lost".into()),
+        }
     }
 }

@@ -54,6 +54,9 @@ impl Application {
         let mut server = HttpServer::new(move || todo_adapters_http::app(state.clone(), options.clone()))
             .listen(listener)?
             .disable_signals()
+            // A client that closes its side has gone: its live stream ends at once, rather than
+            // at the next keep-alive that fails to reach it.
+            .h1_allow_half_closed(false)
             .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);

@@ -172,17 +172,20 @@ on_each_backend! {
         let app = spawn_app(backend).await;
         let token = app.user_token("alice").await;
         let mut streams = Vec::new();
-        for _ in 0..16 {
+        for _ in 0..15 {
             streams.push(open(&app, &token).await);
         }
+        // One whose client reads all it was sent, then closes its connection cleanly.
+        let leaving = read_and_hold(&app, &token).await;
         let refused = app.event_stream("", Some(&token), &[]).await.err().expect("a 17th stream");
         assert_eq!((refused.status, refused.json()), (429, json!({ "detail": "Too many open event streams" })));
         assert!(refused.header("retry-after").is_some());
         // Another user is not affected.
         let bob = app.user_token("bob").await;
         drop(open(&app, &bob).await);
-        // A closed stream gives its place back once the service notices.
-        drop(streams.pop());
+        // A closed stream gives its place back as soon as the service sees the connection end,
+        // not at its next keep-alive (15 s away, beyond the wait below).
+        drop(leaving);
         let deadline = tokio::time::Instant::now() + todo_tests::WAIT;
         loop {
             match app.event_stream("", Some(&token), &[]).await {
@@ -236,6 +239,25 @@ on_each_backend! {
         }
         drop(stalled);
     }
+}
+
+/// A stream whose client has read its head and first frame, and nothing is left unread.
+async fn read_and_hold(app: &TestApp, token: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request =
+        format!("GET /todos/events HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut received = Vec::new();
+    while !String::from_utf8_lossy(&received).contains("connected") {
+        let mut chunk = [0; 4096];
+        let read = tokio::time::timeout(todo_tests::WAIT, stream.read(&mut chunk)).await.unwrap().unwrap();
+        assert!(read > 0, "the stream ended: {}", String::from_utf8_lossy(&received));
+        received.extend_from_slice(&chunk[..read]);
+    }
+    assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 200"));
+    stream
 }
 
 /// A stream whose client never reads, with a small receive window.

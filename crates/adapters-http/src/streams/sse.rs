@@ -30,8 +30,13 @@ pub(crate) async fn pump_sse(
     let closed = StreamsClosing::closed(closing);
     tokio::pin!(closed);
     let mut keep_alive = interval_at(Instant::now() + options.keep_alive, options.keep_alive);
-    // At once, so that the client sees the stream open before the first change.
-    let mut frame = Bytes::from_static(b": connected\n\n");
+    // At once, so that the client sees the stream open before the first change; with the
+    // position, which an `EventSource` keeps without firing an event, so that a reconnect
+    // before any change resumes from here instead of from whatever is newest by then.
+    let mut frame = match feed.position() {
+        Some(position) => Bytes::from(format!("id: {position}\n: connected\n\n")),
+        None => Bytes::from_static(b": connected\n\n"),
+    };
     loop {
         match timeout(options.send_timeout, frames.send(frame)).await {
             Ok(Ok(())) => {}
