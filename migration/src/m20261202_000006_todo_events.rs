@@ -22,43 +22,51 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(TodoEvents::Table)
-                    .col(ColumnDef::new(TodoEvents::UserId).big_integer().not_null())
-                    .col(ColumnDef::new(TodoEvents::Id).big_integer().not_null())
-                    // todo.created, todo.updated or todo.deleted.
-                    .col(ColumnDef::new(TodoEvents::Kind).string_len(16).not_null())
-                    .col(ColumnDef::new(TodoEvents::TodoId).big_integer().not_null())
-                    // The todo as the change left it; NULL for a deletion.
-                    .col(ColumnDef::new(TodoEvents::Title).string_len(200).null())
-                    .col(ColumnDef::new(TodoEvents::Description).text().null())
-                    .col(ColumnDef::new(TodoEvents::Completed).boolean().null())
-                    .col(ColumnDef::new(TodoEvents::TodoCreatedAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(TodoEvents::TodoUpdatedAt).timestamp_with_time_zone().null())
-                    // Milliseconds since the Unix epoch, by the database's clock: for retention.
-                    .col(ColumnDef::new(TodoEvents::RecordedAtMs).big_integer().not_null())
-                    .primary_key(Index::create().col(TodoEvents::UserId).col(TodoEvents::Id))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("todo_events_user_id_fkey")
-                            .from(TodoEvents::Table, TodoEvents::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name("todo_events_recorded_at_ms_idx")
-                    .table(TodoEvents::Table)
-                    .col(TodoEvents::RecordedAtMs)
-                    .to_owned(),
-            )
-            .await?;
+        let sqlite = manager.get_database_backend() == DbBackend::Sqlite;
+        let mut events = Table::create();
+        events
+            .table(TodoEvents::Table)
+            .col(ColumnDef::new(TodoEvents::UserId).big_integer().not_null())
+            .col(ColumnDef::new(TodoEvents::Id).big_integer().not_null())
+            // todo.created, todo.updated or todo.deleted.
+            .col(ColumnDef::new(TodoEvents::Kind).string_len(16).not_null())
+            .col(ColumnDef::new(TodoEvents::TodoId).big_integer().not_null())
+            // The todo as the change left it; NULL for a deletion.
+            .col(ColumnDef::new(TodoEvents::Title).string_len(200).null())
+            .col(ColumnDef::new(TodoEvents::Description).text().null())
+            .col(ColumnDef::new(TodoEvents::Completed).boolean().null())
+            .col(ColumnDef::new(TodoEvents::TodoCreatedAt).timestamp_with_time_zone().null())
+            .col(ColumnDef::new(TodoEvents::TodoUpdatedAt).timestamp_with_time_zone().null())
+            // Milliseconds since the Unix epoch, by the database's clock: for retention.
+            .col(ColumnDef::new(TodoEvents::RecordedAtMs).big_integer().not_null())
+            .primary_key(Index::create().col(TodoEvents::UserId).col(TodoEvents::Id))
+            .foreign_key(
+                ForeignKey::create()
+                    .name("todo_events_user_id_fkey")
+                    .from(TodoEvents::Table, TodoEvents::UserId)
+                    .to(Users::Table, Users::Id)
+                    .on_delete(ForeignKeyAction::Cascade),
+            );
+        if sqlite {
+            // One B-tree, keyed by (user_id, id), instead of a rowid table plus its key's index:
+            // a write to a todo also writes its event, and on SQLite every page a commit
+            // dirties is copied to the WAL.
+            events.extra("WITHOUT ROWID");
+        }
+        manager.create_table(events.to_owned()).await?;
+        if !sqlite {
+            // Pruning finds old events by age. SQLite goes without: each index is one more page
+            // per write, and pruning there walks the one table in batches instead.
+            manager
+                .create_index(
+                    Index::create()
+                        .name("todo_events_recorded_at_ms_idx")
+                        .table(TodoEvents::Table)
+                        .col(TodoEvents::RecordedAtMs)
+                        .to_owned(),
+                )
+                .await?;
+        }
         let statements = match manager.get_database_backend() {
             DbBackend::Postgres => POSTGRES_TRIGGERS,
             _ => SQLITE_TRIGGERS,
