@@ -51,12 +51,20 @@ on_each_backend! {
         let job = wait_for_job(&app, |job| job.status == JobStatus::Succeeded).await;
         assert_eq!((job.kind.as_str(), job.attempts), ("welcome_email", 1));
 
-        let metrics = app.get("/metrics", None).await.text();
+        // The worker counts the job once its outcome is stored: a moment after the test can see it.
+        let started = std::time::Instant::now();
         for expected in [
             r#"jobs_enqueued_total{kind="welcome_email"} 1"#,
             r#"jobs_finished_total{kind="welcome_email",outcome="succeeded"} 1"#,
         ] {
-            assert!(metrics.contains(expected), "{expected} missing from:\n{metrics}");
+            loop {
+                let metrics = app.get("/metrics", None).await.text();
+                if metrics.contains(expected) {
+                    break;
+                }
+                assert!(started.elapsed() < PATIENCE, "{expected} missing from:\n{metrics}");
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
         }
     }
 
