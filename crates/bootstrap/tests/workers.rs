@@ -180,10 +180,18 @@ async fn a_worker_process_answers_health_checks_and_counts_its_jobs_in_its_metri
     let client = awc::Client::default();
     let ready = client.get(format!("{address}/health/ready")).send().await.unwrap();
     assert_eq!(ready.status().as_u16(), 200);
-    let metrics = client.get(format!("{address}/metrics")).send().await.unwrap().body().await.unwrap();
-    let metrics = String::from_utf8_lossy(&metrics);
+    // The worker counts a job once its outcome is stored: a moment after the wait above sees it.
     let expected = r#"jobs_finished_total{kind="welcome_email",outcome="succeeded"} 3"#;
-    assert!(metrics.contains(expected), "{expected} missing from:\n{metrics}");
+    let started = Instant::now();
+    loop {
+        let metrics = client.get(format!("{address}/metrics")).send().await.unwrap().body().await.unwrap();
+        let metrics = String::from_utf8_lossy(&metrics).into_owned();
+        if metrics.contains(expected) {
+            break;
+        }
+        assert!(started.elapsed() < PATIENCE, "{expected} missing from:\n{metrics}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let api = client.get(format!("{address}/todos/")).send().await.unwrap();
     assert_eq!(api.status().as_u16(), 404, "a worker serves no API");
 }
