@@ -102,8 +102,6 @@ impl Application {
         });
         let served = self.server.await;
         signals.abort();
-        // Stopped through the handle: the streams may still be open.
-        self.streams_closing.close_all();
         drop(self.signal_tasks);
         tracing::info!("server stopped; stopping the job workers");
         stop(self.workers, self.notifications, self.pool, self.shutdown_timeout).await;

@@ -1,7 +1,7 @@
 //! What live streams send: one JSON object per event, the same over SSE and WebSocket.
 
 use serde::{Deserialize, Serialize};
-use todo_domain::{EventId, TodoChange, TodoEvent};
+use todo_domain::{TodoChange, TodoEvent};
 use utoipa::ToSchema;
 
 use super::TodoResponse;
@@ -58,9 +58,4 @@ impl From<TodoEvent> for StreamMessage {
 pub enum ClientMessage {
     #[serde(rename = "ping")]
     Ping,
-}
-
-/// The SSE `id:` of a reset: where the stream goes on from.
-pub fn reset_position(after: Option<EventId>) -> Option<i64> {
-    after.map(EventId::get)
 }

@@ -17,7 +17,7 @@ mod users;
 pub use admin::{AdminUserResponse, AdminUserUpdate, JobListQuery, JobResponse, PageQuery};
 pub use api_keys::{ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse};
 pub use auth::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, Token, TokenForm, TokenRequest};
-pub use events::{ClientMessage, StreamMessage, reset_position};
+pub use events::{ClientMessage, StreamMessage};
 pub use passwords::{PasswordChange, PasswordResetConfirm, PasswordResetRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 pub use users::{SessionResponse, UserCreate, UserResponse};

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use todo_application::use_cases::FeedItem;
+use todo_domain::EventId;
 use tokio::sync::watch;
 
-use crate::dto::{StreamMessage, reset_position};
+use crate::dto::StreamMessage;
 
 pub(crate) use sse::pump_sse;
 pub(crate) use websocket::{Socket, pump_websocket};
@@ -80,7 +81,8 @@ impl Default for StreamsClosing {
 fn message(item: FeedItem) -> Option<(Option<i64>, StreamMessage)> {
     match item {
         FeedItem::Event(event) => Some((Some(event.id.get()), event.into())),
-        FeedItem::Reset { after } => Some((reset_position(after), StreamMessage::Reset {})),
+        // A reset's SSE id is where the stream goes on from.
+        FeedItem::Reset { after } => Some((after.map(EventId::get), StreamMessage::Reset {})),
         FeedItem::Revoked => None,
     }
 }

@@ -7,14 +7,13 @@
 //!    `INSERT`, `COMMIT`: five statements;
 //! 3. a trigger that does the counter and the event inside the `INSERT`'s own transaction.
 //!
-//! Each is timed one write after another (the time the write lock is held, which bounds a
-//! SQLite file's write throughput), with 64 writers of 64 users at once, and with 64 writers
-//! of one user. On PostgreSQL three more ways add `pg_notify`: in the trigger, as a statement
-//! of its own after the commit, and coalesced (one every 5 ms for every user written since). Tables of its own beside the
-//! schema; nothing here is used by the service.
-//! One file on purpose, though long: an experiment to read top to bottom, with its own tables.
-//! `cargo run --release -p todo-adapters-db --example event_write_cost` (PostgreSQL too when
-//! `TEST_POSTGRES_URL` is set).
+//! Each is timed one write after another (the write lock's hold time bounds SQLite's write
+//! throughput), with 64 writers of 64 users, and with 64 writers of one user. PostgreSQL adds
+//! `pg_notify` in the trigger, after the commit, and coalesced (one per 5 ms for every user
+//! written since). Its own tables beside the schema, used by nothing in the service. Run with
+//! `cargo run --release -p todo-adapters-db --example event_write_cost` (and `TEST_POSTGRES_URL`).
+
+mod ways;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,7 +26,9 @@ use todo_adapters_db::{
 };
 use todo_application::ports::{TodoRepository, UserRepository};
 use todo_domain::{EmailAddress, NewTodo, NewUser, PasswordHash, TodoTitle, UserId, Username};
+use ways::Way;
 
+const WARM_UP: u32 = 200;
 const SEQUENTIAL: u32 = 3_000;
 const WRITERS: u32 = 64;
 const PER_WRITER: u32 = 100;
@@ -65,32 +66,6 @@ const POSTGRES_SCHEMA: &[&str] = &[
     "CREATE TRIGGER exp_todos_created AFTER INSERT ON exp_todos_notified FOR EACH ROW EXECUTE FUNCTION exp_todo_created()",
     "CREATE TRIGGER exp_todos_notified AFTER INSERT ON exp_todos_notified FOR EACH ROW EXECUTE FUNCTION exp_todo_notified()",
 ];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Way {
-    Repository,
-    UnitOfWork,
-    Trigger,
-    /// PostgreSQL only: the trigger, and `pg_notify` in the same transaction.
-    TriggerAndNotify,
-    /// PostgreSQL only: the trigger, then `pg_notify` in a statement of its own after the commit.
-    TriggerThenNotify,
-    /// PostgreSQL only: the trigger; a flusher notifies every 5 ms for all users written since.
-    TriggerCoalescedNotify,
-}
-
-impl Way {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Repository => "one INSERT, no event (today)",
-            Self::UnitOfWork => "transaction: INSERT, counter, event",
-            Self::Trigger => "one INSERT, event by trigger",
-            Self::TriggerAndNotify => "one INSERT, event and NOTIFY by trigger",
-            Self::TriggerThenNotify => "event by trigger, NOTIFY after the commit",
-            Self::TriggerCoalescedNotify => "event by trigger, NOTIFY coalesced (5 ms)",
-        }
-    }
-}
 
 struct Bench {
     pool: Pool,
@@ -213,6 +188,27 @@ impl Bench {
     }
 }
 
+/// Writes per second with one writer per entry of `users`, each writing `PER_WRITER` times.
+async fn concurrently(bench: &Arc<Bench>, way: Way, users: Vec<UserId>) -> f64 {
+    let started = Instant::now();
+    let writers: Vec<_> = users
+        .into_iter()
+        .map(|user| {
+            let bench = bench.clone();
+            tokio::spawn(async move {
+                for _ in 0..PER_WRITER {
+                    bench.write(way, user).await;
+                }
+            })
+        })
+        .collect();
+    let count = writers.len();
+    for writer in writers {
+        writer.await.expect("a writer");
+    }
+    (count as f64) * f64::from(PER_WRITER) / started.elapsed().as_secs_f64()
+}
+
 async fn run(backend: Backend) {
     let database = TestDatabase::create(backend).await;
     let options = DatabaseOptions {
@@ -250,46 +246,17 @@ async fn run(backend: Backend) {
         ways.extend([Way::TriggerAndNotify, Way::TriggerThenNotify, Way::TriggerCoalescedNotify]);
     }
     for way in ways {
-        for _ in 0..200 {
-            bench.write(way, ids[0]).await; // warm-up
+        for _ in 0..WARM_UP {
+            bench.write(way, ids[0]).await;
         }
         let started = Instant::now();
         for _ in 0..SEQUENTIAL {
             bench.write(way, ids[0]).await;
         }
         let one = started.elapsed().as_secs_f64() * 1e6 / f64::from(SEQUENTIAL);
-        let started = Instant::now();
-        let writers: Vec<_> = ids
-            .iter()
-            .map(|user| {
-                let (bench, user) = (bench.clone(), *user);
-                tokio::spawn(async move {
-                    for _ in 0..PER_WRITER {
-                        bench.write(way, user).await;
-                    }
-                })
-            })
-            .collect();
-        for writer in writers {
-            writer.await.expect("a writer");
-        }
-        let per_second = f64::from(WRITERS * PER_WRITER) / started.elapsed().as_secs_f64();
+        let per_second = concurrently(&bench, way, ids.clone()).await;
         // The same load from one user, whose writers the event counter makes take turns.
-        let started = Instant::now();
-        let writers: Vec<_> = (0..WRITERS)
-            .map(|_| {
-                let (bench, user) = (bench.clone(), ids[0]);
-                tokio::spawn(async move {
-                    for _ in 0..PER_WRITER {
-                        bench.write(way, user).await;
-                    }
-                })
-            })
-            .collect();
-        for writer in writers {
-            writer.await.expect("a writer");
-        }
-        let one_user = f64::from(WRITERS * PER_WRITER) / started.elapsed().as_secs_f64();
+        let one_user = concurrently(&bench, way, vec![ids[0]; ids.len()]).await;
         println!(
             "  {:<42} one at a time {one:>7.1} us; 64 writers, 64 users {per_second:>7.0}/s, one user {one_user:>7.0}/s",
             way.name()
@@ -298,10 +265,8 @@ async fn run(backend: Backend) {
     drop(bench);
     if let Some(flusher) = flusher {
         let notifies = flusher.await.expect("the flusher");
-        println!(
-            "  (coalesced: {notifies} NOTIFYs for the {} writes of that way)",
-            200 + SEQUENTIAL + 2 * WRITERS * PER_WRITER
-        );
+        let writes = WARM_UP + SEQUENTIAL + 2 * WRITERS * PER_WRITER;
+        println!("  (coalesced: {notifies} NOTIFYs for the {writes} writes of that way)");
     }
 }
 
