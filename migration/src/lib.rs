@@ -14,6 +14,7 @@ mod m20261202_000003_create_jobs;
 mod m20261202_000004_create_sessions;
 mod m20261202_000005_accounts;
 mod m20261202_000006_todo_events;
+mod m20261202_000007_todo_revisions;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000004_create_sessions::Migration),
             Box::new(m20261202_000005_accounts::Migration),
             Box::new(m20261202_000006_todo_events::Migration),
+            Box::new(m20261202_000007_todo_revisions::Migration),
         ]
     }
 }

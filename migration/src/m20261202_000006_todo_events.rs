@@ -96,7 +96,7 @@ impl MigrationTrait for Migration {
 
 /// One trigger per kind of change. `INSERT ... SELECT ... FROM users` writes nothing when the
 /// user is gone (a cascade from deleting them).
-const SQLITE_TRIGGERS: &[&str] = &[
+pub(crate) const SQLITE_TRIGGERS: &[&str] = &[
     "CREATE TRIGGER todo_events_created AFTER INSERT ON todos BEGIN
        UPDATE users SET last_event_id = last_event_id + 1 WHERE id = NEW.user_id;
        INSERT INTO todo_events (user_id, id, kind, todo_id, title, description, completed,
@@ -124,7 +124,7 @@ const SQLITE_TRIGGERS: &[&str] = &[
      END",
 ];
 
-const SQLITE_DROP: &[&str] = &[
+pub(crate) const SQLITE_DROP: &[&str] = &[
     "DROP TRIGGER IF EXISTS todo_events_created",
     "DROP TRIGGER IF EXISTS todo_events_updated",
     "DROP TRIGGER IF EXISTS todo_events_deleted",
@@ -133,7 +133,7 @@ const SQLITE_DROP: &[&str] = &[
 /// One function for the three kinds. It does not `NOTIFY`: a notification inside the writing
 /// transaction holds a database-wide lock across the commit (ADR 0010); the service sends
 /// coalesced ones after commits instead.
-const POSTGRES_TRIGGERS: &[&str] = &[
+pub(crate) const POSTGRES_TRIGGERS: &[&str] = &[
     "CREATE FUNCTION todo_events_record() RETURNS trigger AS $$
      DECLARE
        changed todos%ROWTYPE;
@@ -163,7 +163,7 @@ const POSTGRES_TRIGGERS: &[&str] = &[
      FOR EACH ROW EXECUTE FUNCTION todo_events_record()",
 ];
 
-const POSTGRES_DROP: &[&str] =
+pub(crate) const POSTGRES_DROP: &[&str] =
     &["DROP TRIGGER IF EXISTS todo_events_record ON todos", "DROP FUNCTION IF EXISTS todo_events_record()"];
 
 #[derive(DeriveIden)]

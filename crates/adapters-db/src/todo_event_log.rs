@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use todo_application::ports::{EventLogBounds, RepositoryError, TodoEventLog};
-use todo_domain::{EventId, Timestamp, TodoChange, TodoEvent, TodoId, UserId};
+use todo_domain::{EventId, Revision, Timestamp, TodoChange, TodoEvent, TodoId, UserId};
 use tracing::instrument;
 
 use crate::connection::Pool;
@@ -121,6 +121,8 @@ fn to_event(row: todo_events::Model) -> Result<TodoEvent, RepositoryError> {
             completed,
             created_at,
             updated_at: row.todo_updated_at,
+            // The todos of before migration 7 all started again from the first revision.
+            revision: row.todo_revision.unwrap_or(Revision::FIRST.get()),
         })
     };
     let change = match row.kind.as_str() {

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use todo_application::ports::{RepositoryError, TodoRepository};
-use todo_domain::{NewTodo, Page, Todo, TodoDescription, TodoFilter, TodoId, TodoTitle, UserId};
+use todo_domain::{NewTodo, Page, Revision, Todo, TodoDescription, TodoFilter, TodoId, TodoTitle, UserId};
 use tracing::instrument;
 
 use crate::connection::Pool;
@@ -39,6 +39,7 @@ impl TodoRepository for SeaOrmTodoRepository {
             completed: Set(false),
             created_at: Set(todo.created_at),
             updated_at: Set(None),
+            revision: Set(Revision::FIRST.get()),
             ..Default::default()
         };
         let id = self.executor.insert(row).await?;
@@ -50,6 +51,7 @@ impl TodoRepository for SeaOrmTodoRepository {
             completed: false,
             created_at: todo.created_at,
             updated_at: None,
+            revision: Revision::FIRST,
         })
     }
 
@@ -85,16 +87,30 @@ impl TodoRepository for SeaOrmTodoRepository {
             .col_expr(todos::Column::Description, Expr::value(todo.description.as_ref().map(|d| d.as_str())))
             .col_expr(todos::Column::Completed, Expr::value(todo.completed))
             .col_expr(todos::Column::UpdatedAt, Expr::value(todo.updated_at))
-            .filter(todos::Column::Id.eq(todo.id.get()));
+            .col_expr(todos::Column::Revision, Expr::value(todo.revision.get()))
+            .filter(todos::Column::Id.eq(todo.id.get()))
+            .filter(todos::Column::Revision.eq(todo.revision.get() - 1));
         let result = self.executor.run(update.exec(&self.executor.writer())).await?;
-        if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
+        if result.rows_affected == 0 { Err(self.missing_or_stale(todo.id).await) } else { Ok(()) }
     }
 
     #[instrument(name = "db.todos.delete", skip_all)]
-    async fn delete(&self, id: TodoId) -> Result<(), RepositoryError> {
-        let delete = todos::Entity::delete_by_id(id.get());
+    async fn delete(&self, id: TodoId, revision: Option<Revision>) -> Result<(), RepositoryError> {
+        let delete = todos::Entity::delete_by_id(id.get())
+            .apply_if(revision, |delete, revision| delete.filter(todos::Column::Revision.eq(revision.get())));
         let result = self.executor.run(delete.exec(&self.executor.writer())).await?;
-        if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
+        if result.rows_affected == 0 { Err(self.missing_or_stale(id).await) } else { Ok(()) }
+    }
+}
+
+impl SeaOrmTodoRepository {
+    /// Why a conditional write touched no row: the todo is gone, or at another revision.
+    async fn missing_or_stale(&self, id: TodoId) -> RepositoryError {
+        match self.executor.one(todos::Entity::find_by_id(id.get())).await {
+            Ok(Some(_)) => RepositoryError::Stale,
+            Ok(None) => RepositoryError::NotFound,
+            Err(error) => error,
+        }
     }
 }
 
@@ -111,5 +127,6 @@ pub(crate) fn to_todo(row: todos::Model) -> Result<Todo, RepositoryError> {
         completed: row.completed,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        revision: Revision::new(row.revision).map_err(|e| corrupt(&e))?,
     })
 }

@@ -45,7 +45,7 @@ on_each_backend! {
         let mut changed = created.clone();
         changed.apply(todo_domain::TodoChanges { completed: Some(true), ..Default::default() }, Utc::now());
         todos.update(&changed).await.unwrap();
-        todos.delete(created.id).await.unwrap();
+        todos.delete(created.id, None).await.unwrap();
 
         let events = log.after(ada.id, None, 100).await.unwrap();
         let ids: Vec<_> = events.iter().map(|event| event.id.get()).collect();
@@ -55,7 +55,9 @@ on_each_backend! {
             other => panic!("{other:?}"),
         }
         match &events[1].change {
-            TodoChange::Updated(todo) => assert!(todo.completed && todo.updated_at.is_some(), "{todo:?}"),
+            TodoChange::Updated(todo) => {
+                assert!(todo.completed && todo.updated_at.is_some() && todo.revision.get() == 2, "{todo:?}");
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(events[2].change, TodoChange::Deleted(created.id));

@@ -12,8 +12,8 @@ use todo_adapters_db::{
 };
 use todo_application::ports::{RepositoryError, TodoRepository, UniqueKey, UnitOfWork, UserRepository};
 use todo_domain::{
-    EmailAddress, NewTodo, NewUser, Page, PasswordHash, Timestamp, Todo, TodoDescription, TodoFilter, TodoId,
-    TodoTitle, User, Username,
+    EmailAddress, NewTodo, NewUser, Page, PasswordHash, Revision, Timestamp, Todo, TodoDescription,
+    TodoFilter, TodoId, TodoTitle, User, Username,
 };
 
 use common::DEADLINE;
@@ -82,6 +82,7 @@ on_each_backend! {
             completed: false,
             created_at: todo.created_at,
             updated_at: None,
+            revision: Revision::FIRST,
         };
         assert_eq!(stored, expected);
         assert_eq!(todos.find(stored.id).await.unwrap(), Some(expected));
@@ -96,7 +97,7 @@ on_each_backend! {
             let mine = todos.insert(new_todo(&ada, &format!("ada {i}"))).await.unwrap();
             todos.insert(new_todo(&bob, &format!("bob {i}"))).await.unwrap();
             if i % 2 == 0 {
-                let done = Todo { completed: true, updated_at: Some(now()), ..mine.clone() };
+                let done = Todo { completed: true, updated_at: Some(now()), revision: mine.revision.next(), ..mine.clone() };
                 todos.update(&done).await.unwrap();
             }
             ada_ids.push(mine.id);
@@ -122,12 +123,13 @@ on_each_backend! {
             description: Some(TodoDescription::parse("done").unwrap()),
             completed: true,
             updated_at: Some(now()),
+            revision: stored.revision.next(),
             ..stored.clone()
         };
         todos.update(&changed).await.unwrap();
         assert_eq!(todos.find(stored.id).await.unwrap(), Some(changed.clone()));
 
-        let cleared = Todo { description: None, ..changed };
+        let cleared = Todo { description: None, revision: changed.revision.next(), ..changed };
         todos.update(&cleared).await.unwrap();
         assert_eq!(todos.find(stored.id).await.unwrap(), Some(cleared.clone()));
 
@@ -135,14 +137,32 @@ on_each_backend! {
         assert!(matches!(todos.update(&missing).await, Err(RepositoryError::NotFound)));
     }
 
+    async fn update_and_delete_refuse_a_todo_that_moved_on_from_the_revision_they_expect(pool) {
+        let owner = user(&pool, "ada").await;
+        let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
+        let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
+        let first = Todo { completed: true, revision: stored.revision.next(), ..stored.clone() };
+        todos.update(&first).await.unwrap();
+        // A second change made from the same read: the todo is at revision 2 now.
+        let second = Todo { title: TodoTitle::parse("lost").unwrap(), ..first.clone() };
+        assert!(matches!(todos.update(&second).await, Err(RepositoryError::Stale)));
+        assert_eq!(todos.find(stored.id).await.unwrap(), Some(first.clone()));
+
+        assert!(matches!(todos.delete(stored.id, Some(stored.revision)).await, Err(RepositoryError::Stale)));
+        assert!(todos.find(stored.id).await.unwrap().is_some());
+        todos.delete(stored.id, Some(first.revision)).await.unwrap();
+        assert_eq!(todos.find(stored.id).await.unwrap(), None);
+        assert!(matches!(todos.delete(stored.id, Some(first.revision)).await, Err(RepositoryError::NotFound)));
+    }
+
     async fn delete_removes_the_todo_once_and_its_id_is_never_reused(pool) {
         let owner = user(&pool, "ada").await;
         let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let highest = todos.insert(new_todo(&owner, "only")).await.unwrap();
 
-        todos.delete(highest.id).await.unwrap();
+        todos.delete(highest.id, None).await.unwrap();
         assert_eq!(todos.find(highest.id).await.unwrap(), None);
-        assert!(matches!(todos.delete(highest.id).await, Err(RepositoryError::NotFound)));
+        assert!(matches!(todos.delete(highest.id, None).await, Err(RepositoryError::NotFound)));
         let next = todos.insert(new_todo(&owner, "next")).await.unwrap();
         assert!(next.id > highest.id, "id {} was reused", highest.id.get());
     }
@@ -156,7 +176,8 @@ on_each_backend! {
                 tokio::spawn(async move {
                     for i in 0..10 {
                         let stored = todos.insert(new_todo(&owner, &format!("{writer}-{i}"))).await?;
-                        todos.update(&Todo { completed: true, updated_at: Some(now()), ..stored }).await?;
+                        let revision = stored.revision.next();
+                        todos.update(&Todo { completed: true, updated_at: Some(now()), revision, ..stored }).await?;
                     }
                     Ok::<_, RepositoryError>(())
                 })
@@ -226,7 +247,8 @@ on_each_backend! {
                     let user = transaction.users().insert(new_user(&name, &format!("{name}@example.com"))).await?;
                     let first = transaction.todos().insert(new_todo(&user, "first")).await?;
                     transaction.todos().insert(new_todo(&user, "second")).await?;
-                    transaction.todos().update(&Todo { completed: true, updated_at: Some(now()), ..first }).await?;
+                    let revision = first.revision.next();
+                    transaction.todos().update(&Todo { completed: true, revision, ..first }).await?;
                     transaction.commit().await?;
                     Ok::<_, RepositoryError>(user)
                 })

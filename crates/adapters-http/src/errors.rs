@@ -50,6 +50,9 @@ pub enum ApiError {
     /// 404 with a fixed message.
     #[error("{0}")]
     NotFound(&'static str),
+    /// 412: an `If-Match` names no revision the todo is at.
+    #[error("precondition failed")]
+    PreconditionFailed,
     /// 429: a rate limit is used up; `Retry-After` says for how long.
     #[error("{detail}")]
     TooManyRequests { detail: &'static str, retry_after: Duration },
@@ -85,6 +88,7 @@ impl ResponseError for ApiError {
             Self::MissingScope(_) | Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -112,6 +116,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(message) | Self::NotFound(message) | Self::Forbidden(message) => {
                 (*message).to_owned()
             }
+            Self::PreconditionFailed => "Precondition Failed".to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes")
             }
@@ -185,7 +190,8 @@ impl From<ValidationErrors> for ApiError {
 impl From<RepositoryError> for ApiError {
     fn from(error: RepositoryError) -> Self {
         match error {
-            RepositoryError::Unavailable(_) => Self::Unavailable(Box::new(error)),
+            // A change that kept losing races with others to the same record: worth retrying.
+            RepositoryError::Unavailable(_) | RepositoryError::Stale => Self::Unavailable(Box::new(error)),
             other => Self::Internal(Box::new(other)),
         }
     }

@@ -16,6 +16,39 @@ pub struct TodoId {
     todo_id: i64,
 }
 
+/// `If-Match` on a change of a todo.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatchHeader {
+    /// Make the change only if the todo is still at one of these entity tags (from `ETag`);
+    /// otherwise 412. `*` or no header: unconditionally.
+    #[param(rename = "If-Match", example = "\"3\"")]
+    if_match: Option<String>,
+}
+
+/// `If-None-Match` on a read of a todo.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfNoneMatchHeader {
+    /// The entity tags the client holds: 304 with no body if the todo is at one of them.
+    #[param(rename = "If-None-Match", example = "\"3\"")]
+    if_none_match: Option<String>,
+}
+
+/// The client's copy is current (`If-None-Match`).
+#[derive(IntoResponses)]
+#[response(status = 304, headers(("ETag" = String, description = "The current entity tag")))]
+#[allow(dead_code)]
+pub struct NotModified;
+
+/// The todo is no longer at a revision the `If-Match` names.
+#[derive(IntoResponses)]
+#[response(status = 412, example = json!({ "detail": "Precondition Failed" }))]
+#[allow(dead_code)]
+pub struct PreconditionFailed(ErrorResponse);
+
 /// Authentication failed, on every operation that needs a bearer token.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

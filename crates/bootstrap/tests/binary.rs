@@ -30,16 +30,18 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
     let url = database.url.as_str();
     let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n\
                    pending m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n\
-                   pending m20261202_000005_accounts\npending m20261202_000006_todo_events\n";
+                   pending m20261202_000005_accounts\npending m20261202_000006_todo_events\n\
+                   pending m20261202_000007_todo_revisions\n";
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
     migrate(url, &["down"]).await;
     let one_down = "applied m20261121_000001_create_users\napplied m20261121_000002_create_todos\n\
                     applied m20261202_000003_create_jobs\napplied m20261202_000004_create_sessions\n\
-                    applied m20261202_000005_accounts\npending m20261202_000006_todo_events\n";
+                    applied m20261202_000005_accounts\napplied m20261202_000006_todo_events\n\
+                    pending m20261202_000007_todo_revisions\n";
     assert_eq!(migrate(url, &["status"]).await, one_down);
-    migrate(url, &["down", "--steps", "5"]).await;
+    migrate(url, &["down", "--steps", "6"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));

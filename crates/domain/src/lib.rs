@@ -38,7 +38,7 @@ pub use session::{
     USER_AGENT_MAX_CHARS,
 };
 pub use title::{TITLE_MAX_CHARS, TITLE_MIN_CHARS, TitleError, TodoTitle};
-pub use todo::{NewTodo, Todo, TodoChanges, TodoFilter, TodoReplacement};
+pub use todo::{NewTodo, Revision, Todo, TodoChanges, TodoFilter, TodoReplacement};
 pub use user::{NewUser, User};
 pub use username::{USERNAME_MAX_CHARS, USERNAME_MIN_CHARS, Username, UsernameError};
 

@@ -1,6 +1,8 @@
 //! The todo entity and the three ways it changes: created, patched, replaced.
 
-use crate::{Timestamp, TodoDescription, TodoId, TodoTitle, UserId};
+use std::fmt;
+
+use crate::{IdError, Timestamp, TodoDescription, TodoId, TodoTitle, UserId};
 
 /// A todo, owned by exactly one user. Its fields are value objects that hold
 /// their own rules, so they are public; changes go through [`Todo::apply`] and
@@ -15,6 +17,42 @@ pub struct Todo {
     pub created_at: Timestamp,
     /// `None` until the first change.
     pub updated_at: Option<Timestamp>,
+    /// Which version of the todo this is; every change makes the next one.
+    pub revision: Revision,
+}
+
+/// The version of a todo: 1 when it is created, one more at each change. Entity tags
+/// and conditional writes (`If-Match`) are built on it: a write names the revision it
+/// was made from, and storage refuses it if the todo has moved on since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Revision(i64);
+
+impl Revision {
+    pub const FIRST: Self = Self(1);
+
+    /// Accepts any number greater than zero.
+    ///
+    /// # Errors
+    /// [`IdError::NotPositive`] for zero and negative numbers.
+    pub fn new(raw: i64) -> Result<Self, IdError> {
+        if raw > 0 { Ok(Self(raw)) } else { Err(IdError::NotPositive(raw)) }
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The revision a change makes of this one.
+    #[must_use]
+    pub fn next(self) -> Self {
+        Self(self.0.saturating_add(1))
+    }
+}
+
+impl fmt::Display for Revision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// A todo about to be stored. New todos are never completed.
@@ -56,7 +94,8 @@ impl Todo {
     }
 
     /// Applies a partial update. The change is recorded even when no field is
-    /// given, as a `PATCH` with an empty body still touches the todo.
+    /// given, as a `PATCH` with an empty body still touches the todo. Like every
+    /// change, it makes the next revision.
     pub fn apply(&mut self, changes: TodoChanges, now: Timestamp) {
         if let Some(title) = changes.title {
             self.title = title;
@@ -67,14 +106,19 @@ impl Todo {
         if let Some(completed) = changes.completed {
             self.completed = completed;
         }
-        self.updated_at = Some(now);
+        self.touch(now);
     }
 
     pub fn replace(&mut self, replacement: TodoReplacement, now: Timestamp) {
         self.title = replacement.title;
         self.description = replacement.description;
         self.completed = replacement.completed;
+        self.touch(now);
+    }
+
+    fn touch(&mut self, now: Timestamp) {
         self.updated_at = Some(now);
+        self.revision = self.revision.next();
     }
 }
 
@@ -93,6 +137,7 @@ mod tests {
             completed: false,
             created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
             updated_at: None,
+            revision: Revision::FIRST,
         }
     }
 
@@ -104,7 +149,7 @@ mod tests {
     fn an_empty_patch_changes_nothing_but_updated_at() {
         let mut changed = todo();
         changed.apply(TodoChanges::default(), later());
-        assert_eq!(changed, Todo { updated_at: Some(later()), ..todo() });
+        assert_eq!(changed, Todo { updated_at: Some(later()), revision: Revision(2), ..todo() });
     }
 
     #[test]
@@ -131,7 +176,14 @@ mod tests {
             .replace(TodoReplacement { title: title.clone(), description: None, completed: true }, later());
         assert_eq!(
             changed,
-            Todo { title, description: None, completed: true, updated_at: Some(later()), ..todo() }
+            Todo {
+                title,
+                description: None,
+                completed: true,
+                updated_at: Some(later()),
+                revision: Revision(2),
+                ..todo()
+            }
         );
     }
 

@@ -6,6 +6,7 @@ mod api_keys;
 mod auth;
 mod browser_sessions;
 mod concurrency;
+mod conditional;
 mod events;
 mod events_ws;
 mod health;

@@ -14,6 +14,8 @@ pub struct Model {
     pub completed: Option<bool>,
     pub todo_created_at: Option<DateTimeUtc>,
     pub todo_updated_at: Option<DateTimeUtc>,
+    /// Null in events recorded before todos had revisions (migration 7).
+    pub todo_revision: Option<i64>,
     pub recorded_at_ms: i64,
 }
 

@@ -8,7 +8,7 @@ use crate::entities::{api_keys, password_reset_tokens, sessions, todo_events, to
 
 impl FromSqliteRow for todos::Model {
     const COLUMNS: &'static [&'static str] =
-        &["id", "user_id", "title", "description", "completed", "created_at", "updated_at"];
+        &["id", "user_id", "title", "description", "completed", "created_at", "updated_at", "revision"];
 
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
@@ -19,6 +19,7 @@ impl FromSqliteRow for todos::Model {
             completed: row.get(4)?,
             created_at: required_time(row, 5)?,
             updated_at: time(row, 6)?,
+            revision: row.get(7)?,
         })
     }
 }
@@ -175,6 +176,7 @@ impl FromSqliteRow for todo_events::Model {
         "completed",
         "todo_created_at",
         "todo_updated_at",
+        "todo_revision",
         "recorded_at_ms",
     ];
 
@@ -189,7 +191,8 @@ impl FromSqliteRow for todo_events::Model {
             completed: row.get(6)?,
             todo_created_at: time(row, 7)?,
             todo_updated_at: time(row, 8)?,
-            recorded_at_ms: row.get(9)?,
+            todo_revision: row.get(9)?,
+            recorded_at_ms: row.get(10)?,
         })
     }
 }

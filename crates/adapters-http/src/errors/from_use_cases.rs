@@ -125,6 +125,7 @@ impl From<UpdateTodoError> for ApiError {
     fn from(error: UpdateTodoError) -> Self {
         match error {
             UpdateTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            UpdateTodoError::PreconditionFailed => Self::PreconditionFailed,
             UpdateTodoError::Repository(error) => error.into(),
         }
     }
@@ -134,6 +135,7 @@ impl From<ReplaceTodoError> for ApiError {
     fn from(error: ReplaceTodoError) -> Self {
         match error {
             ReplaceTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            ReplaceTodoError::PreconditionFailed => Self::PreconditionFailed,
             ReplaceTodoError::Repository(error) => error.into(),
         }
     }
@@ -143,6 +145,7 @@ impl From<DeleteTodoError> for ApiError {
     fn from(error: DeleteTodoError) -> Self {
         match error {
             DeleteTodoError::NotFound => Self::NotFound(TODO_NOT_FOUND),
+            DeleteTodoError::PreconditionFailed => Self::PreconditionFailed,
             DeleteTodoError::Repository(error) => error.into(),
         }
     }

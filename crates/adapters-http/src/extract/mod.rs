@@ -7,6 +7,7 @@
 mod auth;
 mod body;
 mod client;
+mod conditions;
 mod form;
 mod json;
 mod path;
@@ -16,6 +17,7 @@ mod stream;
 pub use auth::{Admin, Caller, Scoped, SessionCaller, TodosRead, TodosWrite};
 pub use body::BodyLimit;
 pub use client::{ClientAddress, TrustProxyHeaders};
+pub use conditions::{IfMatch, IfNoneMatch, entity_tag};
 pub use form::ValidForm;
 pub use json::ValidJson;
 pub use path::{JobIdPath, TodoIdPath, UserIdPath};

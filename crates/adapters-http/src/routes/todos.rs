@@ -3,16 +3,21 @@
 //! `Result`s, so authentication answers before validation, and path and body problems are
 //! reported together.
 
+use actix_web::http::header::ETAG;
 use actix_web::{HttpResponse, web};
+use todo_domain::Todo;
 
 use super::read;
 use crate::dto::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 use crate::errors::ApiError;
 use todo_application::use_cases::Principal;
 
-use crate::extract::{Scoped, TodoIdPath, TodosRead, TodosWrite, ValidJson, ValidQuery, both};
+use crate::extract::{
+    IfMatch, IfNoneMatch, Scoped, TodoIdPath, TodosRead, TodosWrite, ValidJson, ValidQuery, both, entity_tag,
+};
 use crate::responses::{
-    AuthenticationFailed, Forbidden, InvalidRequest, PayloadTooLarge, TodoId, TodoNotFound, Unavailable,
+    AuthenticationFailed, Forbidden, IfMatchHeader, IfNoneMatchHeader, InvalidRequest, NotModified,
+    PayloadTooLarge, PreconditionFailed, TodoId, TodoNotFound, Unavailable,
 };
 use crate::state::AppState;
 
@@ -33,7 +38,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
     request_body(content = TodoCreate, content_type = "application/json"),
     responses(
-        (status = 201, description = "The new todo, not yet completed", body = TodoResponse),
+        (status = 201, description = "The new todo, not yet completed", body = TodoResponse,
+            headers(("ETag" = String, description = "Its entity tag"))),
         AuthenticationFailed, Forbidden, PayloadTooLarge, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn create_todo(
@@ -43,7 +49,7 @@ pub(crate) async fn create_todo(
 ) -> Result<HttpResponse, ApiError> {
     let (title, description) = body?.0.into_domain()?;
     let todo = state.create_todo.execute(user.id, title, description).await?;
-    Ok(HttpResponse::Created().json(TodoResponse::from(todo)))
+    Ok(tagged(HttpResponse::Created(), todo))
 }
 
 /// List the caller's todos, in id order.
@@ -65,18 +71,23 @@ pub(crate) async fn list_todos(
 
 /// Read one of the caller's todos.
 #[utoipa::path(get, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:read"]), ("APIKeyHeader" = [])),
-    params(TodoId),
+    params(TodoId, IfNoneMatchHeader),
     responses(
-        (status = 200, description = "The todo", body = TodoResponse),
-        AuthenticationFailed, Forbidden, TodoNotFound, InvalidRequest, Unavailable,
+        (status = 200, description = "The todo", body = TodoResponse,
+            headers(("ETag" = String, description = "Its entity tag: it changes whenever the todo does"))),
+        NotModified, AuthenticationFailed, Forbidden, TodoNotFound, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn get_todo(
     Scoped(Principal { user, .. }, _): Scoped<TodosRead>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
+    held: IfNoneMatch,
 ) -> Result<HttpResponse, ApiError> {
     let todo = state.get_todo.execute(user.id, id?.0).await?;
-    Ok(HttpResponse::Ok().json(TodoResponse::from(todo)))
+    if held.holds(todo.revision) {
+        return Ok(HttpResponse::NotModified().insert_header((ETAG, entity_tag(todo.revision))).finish());
+    }
+    Ok(tagged(HttpResponse::Ok(), todo))
 }
 
 /// Change some fields of one of the caller's todos.
@@ -84,56 +95,68 @@ pub(crate) async fn get_todo(
 /// Only the fields present change; `description: null` clears the description.
 /// `updated_at` is set.
 #[utoipa::path(patch, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
-    params(TodoId),
+    params(TodoId, IfMatchHeader),
     request_body(content = TodoUpdate, content_type = "application/json"),
     responses(
-        (status = 200, description = "The changed todo", body = TodoResponse),
-        AuthenticationFailed, Forbidden, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
+        (status = 200, description = "The changed todo", body = TodoResponse,
+            headers(("ETag" = String, description = "Its new entity tag"))),
+        AuthenticationFailed, Forbidden, TodoNotFound, PreconditionFailed, PayloadTooLarge, InvalidRequest,
+        Unavailable,
     ))]
 pub(crate) async fn update_todo(
     Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
+    IfMatch(precondition): IfMatch,
     body: Result<ValidJson<TodoUpdate>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (TodoIdPath(id), ValidJson(body)) = both(id, body)?;
-    let todo = state.update_todo.execute(user.id, id, body.into_domain()?).await?;
-    Ok(HttpResponse::Ok().json(TodoResponse::from(todo)))
+    let todo = state.update_todo.execute(user.id, id, body.into_domain()?, &precondition).await?;
+    Ok(tagged(HttpResponse::Ok(), todo))
 }
 
 /// Replace one of the caller's todos.
 ///
 /// Every field is replaced; a description left out or `null` is cleared. `updated_at` is set.
 #[utoipa::path(put, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
-    params(TodoId),
+    params(TodoId, IfMatchHeader),
     request_body(content = TodoReplace, content_type = "application/json"),
     responses(
-        (status = 200, description = "The replaced todo", body = TodoResponse),
-        AuthenticationFailed, Forbidden, TodoNotFound, PayloadTooLarge, InvalidRequest, Unavailable,
+        (status = 200, description = "The replaced todo", body = TodoResponse,
+            headers(("ETag" = String, description = "Its new entity tag"))),
+        AuthenticationFailed, Forbidden, TodoNotFound, PreconditionFailed, PayloadTooLarge, InvalidRequest,
+        Unavailable,
     ))]
 pub(crate) async fn replace_todo(
     Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
+    IfMatch(precondition): IfMatch,
     body: Result<ValidJson<TodoReplace>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let (TodoIdPath(id), ValidJson(body)) = both(id, body)?;
-    let todo = state.replace_todo.execute(user.id, id, body.into_domain()?).await?;
-    Ok(HttpResponse::Ok().json(TodoResponse::from(todo)))
+    let todo = state.replace_todo.execute(user.id, id, body.into_domain()?, &precondition).await?;
+    Ok(tagged(HttpResponse::Ok(), todo))
 }
 
 /// Delete one of the caller's todos.
 #[utoipa::path(delete, path = "/todos/{todo_id}", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
-    params(TodoId),
+    params(TodoId, IfMatchHeader),
     responses(
         (status = 204, description = "Deleted; no body"),
-        AuthenticationFailed, Forbidden, TodoNotFound, InvalidRequest, Unavailable,
+        AuthenticationFailed, Forbidden, TodoNotFound, PreconditionFailed, InvalidRequest, Unavailable,
     ))]
 pub(crate) async fn delete_todo(
     Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
     id: Result<TodoIdPath, ApiError>,
+    IfMatch(precondition): IfMatch,
 ) -> Result<HttpResponse, ApiError> {
-    state.delete_todo.execute(user.id, id?.0).await?;
+    state.delete_todo.execute(user.id, id?.0, &precondition).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A todo as the body, with its entity tag.
+fn tagged(mut response: actix_web::HttpResponseBuilder, todo: Todo) -> HttpResponse {
+    response.insert_header((ETAG, entity_tag(todo.revision))).json(TodoResponse::from(todo))
 }

@@ -17,6 +17,10 @@ pub enum RepositoryError {
     /// The row to change or delete does not exist (any more).
     #[error("the record does not exist")]
     NotFound,
+    /// The record changed since it was read: a write conditional on what was read lost
+    /// to another one.
+    #[error("the record changed since it was read")]
+    Stale,
     /// A uniqueness rule was broken, typically by a concurrent insert.
     #[error("the {0:?} is already taken")]
     Conflict(UniqueKey),

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use todo_domain::{NewTodo, Page, Todo, TodoFilter, TodoId, UserId};
+use todo_domain::{NewTodo, Page, Revision, Todo, TodoFilter, TodoId, UserId};
 
 use super::RepositoryError;
 
@@ -12,7 +12,8 @@ use super::RepositoryError;
 /// # Errors
 /// Every method may return [`RepositoryError::Unavailable`] or
 /// [`RepositoryError::Unexpected`]. `update` and `delete` return
-/// [`RepositoryError::NotFound`] when the todo no longer exists; `find` returns
+/// [`RepositoryError::NotFound`] when the todo no longer exists, and
+/// [`RepositoryError::Stale`] when it is not at the revision they expect; `find` returns
 /// `Ok(None)` for a todo that does not exist.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -22,7 +23,10 @@ pub trait TodoRepository: Send + Sync {
     /// One page of an owner's todos that pass the filter, in ascending id order.
     async fn list(&self, owner: UserId, filter: TodoFilter, page: Page)
     -> Result<Vec<Todo>, RepositoryError>;
-    /// Stores every field of `todo` under its id.
+    /// Stores every field of `todo` under its id, provided the stored todo is still the
+    /// revision that `todo` was changed from (the one before `todo.revision`): the check
+    /// and the write are one statement.
     async fn update(&self, todo: &Todo) -> Result<(), RepositoryError>;
-    async fn delete(&self, id: TodoId) -> Result<(), RepositoryError>;
+    /// Deletes the todo; with `revision`, only while it is still at that revision.
+    async fn delete(&self, id: TodoId, revision: Option<Revision>) -> Result<(), RepositoryError>;
 }

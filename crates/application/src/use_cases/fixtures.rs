@@ -2,8 +2,8 @@
 
 use chrono::{TimeZone, Utc};
 use todo_domain::{
-    ApiKeyId, EmailAddress, PasswordHash, Scopes, Session, SessionId, Timestamp, Todo, TodoDescription,
-    TodoId, TodoTitle, User, UserId, Username,
+    ApiKeyId, EmailAddress, PasswordHash, Revision, Scopes, Session, SessionId, Timestamp, Todo,
+    TodoDescription, TodoId, TodoTitle, User, UserId, Username,
 };
 
 use mockall::predicate::eq;
@@ -53,6 +53,7 @@ pub fn todo(id: i64, owner: i64) -> Todo {
         completed: false,
         created_at: now(),
         updated_at: None,
+        revision: Revision::FIRST,
     }
 }
 

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use todo_domain::{Todo, TodoId, TodoReplacement, UserId};
 use tracing::instrument;
 
-use super::find_owned;
+use super::precondition::{ChangeFailure, Precondition, change_owned};
 use crate::ports::{Clock, EventSignals, RepositoryError, Signal, TodoRepository};
 
 /// Replaces every editable field of one of the caller's own todos (HTTP `PUT`).
@@ -18,15 +18,19 @@ pub enum ReplaceTodoError {
     /// It does not exist, belongs to someone else, or was deleted meanwhile.
     #[error("todo not found")]
     NotFound,
+    /// The todo is not at a revision the client's `If-Match` names.
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error(transparent)]
     Repository(RepositoryError),
 }
 
-impl From<RepositoryError> for ReplaceTodoError {
-    fn from(error: RepositoryError) -> Self {
-        match error {
-            RepositoryError::NotFound => Self::NotFound,
-            other => Self::Repository(other),
+impl From<ChangeFailure> for ReplaceTodoError {
+    fn from(failure: ChangeFailure) -> Self {
+        match failure {
+            ChangeFailure::NotFound => Self::NotFound,
+            ChangeFailure::PreconditionFailed => Self::PreconditionFailed,
+            ChangeFailure::Repository(error) => Self::Repository(error),
         }
     }
 }
@@ -46,10 +50,13 @@ impl ReplaceTodo {
         owner: UserId,
         id: TodoId,
         replacement: TodoReplacement,
+        precondition: &Precondition,
     ) -> Result<Todo, ReplaceTodoError> {
-        let mut todo = find_owned(self.todos.as_ref(), owner, id).await?.ok_or(ReplaceTodoError::NotFound)?;
-        todo.replace(replacement, self.clock.now());
-        self.todos.update(&todo).await?;
+        let now = self.clock.now();
+        let todo = change_owned(self.todos.as_ref(), owner, id, precondition, |todo| {
+            todo.replace(replacement.clone(), now);
+        })
+        .await?;
         self.signals.publish(owner, Signal::Todos);
         Ok(todo)
     }
@@ -80,17 +87,18 @@ mod tests {
             Arc::new(clock()),
             Arc::new(signalling(owner, Signal::Todos, publishes)),
         )
-        .execute(user_id(owner), todo_id(1), replacement())
+        .execute(user_id(owner), todo_id(1), replacement(), &Precondition::None)
         .await
     }
 
     #[tokio::test]
-    async fn replace_todo_stores_every_field_and_the_time() {
+    async fn replace_todo_stores_every_field_the_time_and_the_next_revision() {
         let expected = Todo {
             title: replacement().title,
             description: None,
             completed: true,
             updated_at: Some(now()),
+            revision: todo(1, 2).revision.next(),
             ..todo(1, 2)
         };
         let mut todos = todos_holding(Some(todo(1, 2)));
@@ -109,6 +117,17 @@ mod tests {
     #[tokio::test]
     async fn replace_todo_reports_a_missing_todo_as_not_found() {
         assert!(matches!(replace(todos_holding(None), 2, 0).await, Err(ReplaceTodoError::NotFound)));
+    }
+
+    #[tokio::test]
+    async fn replace_todo_with_another_revision_fails_and_changes_nothing() {
+        let todos = todos_holding(Some(todo(1, 2))); // an update would panic
+        let stale = Precondition::OneOf(vec![todo(1, 2).revision.next()]);
+        let outcome =
+            ReplaceTodo::new(Arc::new(todos), Arc::new(clock()), Arc::new(signalling(2, Signal::Todos, 0)))
+                .execute(user_id(2), todo_id(1), replacement(), &stale)
+                .await;
+        assert!(matches!(outcome, Err(ReplaceTodoError::PreconditionFailed)));
     }
 
     #[tokio::test]

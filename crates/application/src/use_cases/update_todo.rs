@@ -3,7 +3,7 @@ use std::sync::Arc;
 use todo_domain::{Todo, TodoChanges, TodoId, UserId};
 use tracing::instrument;
 
-use super::find_owned;
+use super::precondition::{ChangeFailure, Precondition, change_owned};
 use crate::ports::{Clock, EventSignals, RepositoryError, Signal, TodoRepository};
 
 /// Changes some fields of one of the caller's own todos (HTTP `PATCH`).
@@ -18,15 +18,19 @@ pub enum UpdateTodoError {
     /// It does not exist, belongs to someone else, or was deleted meanwhile.
     #[error("todo not found")]
     NotFound,
+    /// The todo is not at a revision the client's `If-Match` names.
+    #[error("precondition failed")]
+    PreconditionFailed,
     #[error(transparent)]
     Repository(RepositoryError),
 }
 
-impl From<RepositoryError> for UpdateTodoError {
-    fn from(error: RepositoryError) -> Self {
-        match error {
-            RepositoryError::NotFound => Self::NotFound,
-            other => Self::Repository(other),
+impl From<ChangeFailure> for UpdateTodoError {
+    fn from(failure: ChangeFailure) -> Self {
+        match failure {
+            ChangeFailure::NotFound => Self::NotFound,
+            ChangeFailure::PreconditionFailed => Self::PreconditionFailed,
+            ChangeFailure::Repository(error) => Self::Repository(error),
         }
     }
 }
@@ -46,10 +50,13 @@ impl UpdateTodo {
         owner: UserId,
         id: TodoId,
         changes: TodoChanges,
+        precondition: &Precondition,
     ) -> Result<Todo, UpdateTodoError> {
-        let mut todo = find_owned(self.todos.as_ref(), owner, id).await?.ok_or(UpdateTodoError::NotFound)?;
-        todo.apply(changes, self.clock.now());
-        self.todos.update(&todo).await?;
+        let now = self.clock.now();
+        let todo = change_owned(self.todos.as_ref(), owner, id, precondition, |todo| {
+            todo.apply(changes.clone(), now);
+        })
+        .await?;
         self.signals.publish(owner, Signal::Todos);
         Ok(todo)
     }
@@ -58,6 +65,7 @@ impl UpdateTodo {
 #[cfg(test)]
 mod tests {
     use mockall::predicate::eq;
+    use todo_domain::Revision;
 
     use super::*;
     use crate::ports::MockTodoRepository;
@@ -65,10 +73,11 @@ mod tests {
         clock, now, signalling, todo, todo_id, todos_holding, unavailable, user_id,
     };
 
-    async fn update(
+    async fn update_if(
         todos: MockTodoRepository,
         owner: i64,
         publishes: usize,
+        precondition: Precondition,
     ) -> Result<Todo, UpdateTodoError> {
         let changes = TodoChanges { completed: Some(true), ..TodoChanges::default() };
         UpdateTodo::new(
@@ -76,16 +85,73 @@ mod tests {
             Arc::new(clock()),
             Arc::new(signalling(owner, Signal::Todos, publishes)),
         )
-        .execute(user_id(owner), todo_id(1), changes)
+        .execute(user_id(owner), todo_id(1), changes, &precondition)
         .await
     }
 
+    async fn update(
+        todos: MockTodoRepository,
+        owner: i64,
+        publishes: usize,
+    ) -> Result<Todo, UpdateTodoError> {
+        update_if(todos, owner, publishes, Precondition::None).await
+    }
+
+    fn revision(raw: i64) -> Revision {
+        Revision::new(raw).unwrap()
+    }
+
+    fn completed() -> Todo {
+        Todo { completed: true, updated_at: Some(now()), revision: revision(2), ..todo(1, 2) }
+    }
+
     #[tokio::test]
-    async fn update_todo_stores_the_changed_fields_and_the_time() {
-        let expected = Todo { completed: true, updated_at: Some(now()), ..todo(1, 2) };
+    async fn update_todo_stores_the_changed_fields_the_time_and_the_next_revision() {
         let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().with(eq(expected.clone())).times(1).returning(|_| Ok(()));
-        assert_eq!(update(todos, 2, 1).await.unwrap(), expected);
+        todos.expect_update().with(eq(completed())).times(1).returning(|_| Ok(()));
+        assert_eq!(update(todos, 2, 1).await.unwrap(), completed());
+    }
+
+    #[tokio::test]
+    async fn update_todo_with_a_matching_revision_changes_it() {
+        let mut todos = todos_holding(Some(todo(1, 2)));
+        todos.expect_update().with(eq(completed())).times(1).returning(|_| Ok(()));
+        let outcome = update_if(todos, 2, 1, Precondition::OneOf(vec![revision(1)])).await;
+        assert_eq!(outcome.unwrap(), completed());
+    }
+
+    #[tokio::test]
+    async fn update_todo_with_another_revision_fails_and_changes_nothing() {
+        let todos = todos_holding(Some(todo(1, 2))); // an update would panic
+        let outcome = update_if(todos, 2, 0, Precondition::OneOf(vec![revision(2)])).await;
+        assert!(matches!(outcome, Err(UpdateTodoError::PreconditionFailed)));
+    }
+
+    #[tokio::test]
+    async fn update_todo_changed_meanwhile_fails_the_clients_precondition() {
+        let mut todos = todos_holding(Some(todo(1, 2)));
+        todos.expect_update().times(1).returning(|_| Err(RepositoryError::Stale));
+        let outcome = update_if(todos, 2, 0, Precondition::OneOf(vec![revision(1)])).await;
+        assert!(matches!(outcome, Err(UpdateTodoError::PreconditionFailed)));
+    }
+
+    #[tokio::test]
+    async fn update_todo_changed_meanwhile_without_precondition_is_made_again_on_the_new_revision() {
+        let mut todos = MockTodoRepository::new();
+        let mut reads = vec![Todo { revision: revision(2), ..todo(1, 2) }, todo(1, 2)];
+        todos.expect_find().times(2).returning(move |_| Ok(reads.pop()));
+        let mut writes = vec![Ok(()), Err(RepositoryError::Stale)];
+        todos.expect_update().times(2).returning(move |_| writes.pop().unwrap());
+        let stored = update(todos, 2, 1).await.unwrap();
+        assert_eq!(stored, Todo { revision: revision(3), ..completed() });
+    }
+
+    #[tokio::test]
+    async fn update_todo_gives_up_after_a_few_lost_races() {
+        let mut todos = todos_holding(Some(todo(1, 2)));
+        todos.expect_update().times(100).returning(|_| Err(RepositoryError::Stale));
+        let outcome = update(todos, 2, 0).await;
+        assert!(matches!(outcome, Err(UpdateTodoError::Repository(RepositoryError::Stale))));
     }
 
     #[tokio::test]
