@@ -28,6 +28,7 @@ use actix_web::{App, web};
 pub use cors::CorsPolicy;
 pub use extract::{BodyLimit, TrustProxyHeaders};
 pub use metrics::Metrics;
+pub use routes::static_files::StaticDir;
 pub use state::AppState;
 pub use streams::{EventStreamOptions, StreamsClosing};
 use todo_application::use_cases::CheckReadiness;
@@ -47,6 +48,8 @@ pub struct HttpOptions {
     pub streams_closing: StreamsClosing,
     /// Built once with [`openapi::document`]; each worker serves a clone.
     pub openapi: utoipa::openapi::OpenApi,
+    /// Served under `/static/` when set.
+    pub static_dir: Option<StaticDir>,
 }
 
 /// The whole application: routes, fallbacks and middleware around shared state.
@@ -76,6 +79,7 @@ pub fn app(
         .app_data(web::Data::new(options.streams_closing.clone()))
         .configure(routes::configure)
         .configure(|cfg| docs::configure(cfg, &options.openapi))
+        .configure(|cfg| routes::static_files::configure(cfg, options.static_dir))
         .service(web::resource("/metrics").route(routes::read().to(metrics::render)))
         .default_service(web::to(middleware::not_found))
         .wrap(options.cors.middleware())

@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use todo_adapters_db::{DatabaseOptions, Pool, connect, forward_job_notifications, migrate_up};
 use todo_adapters_http::{
-    BodyLimit, CorsPolicy, EventStreamOptions, HttpOptions, StreamsClosing, TrustProxyHeaders,
+    BodyLimit, CorsPolicy, EventStreamOptions, HttpOptions, StaticDir, StreamsClosing, TrustProxyHeaders,
 };
 
 use crate::metrics;
@@ -45,6 +45,7 @@ impl Application {
             events: event_streams(&settings),
             streams_closing: StreamsClosing::new(),
             openapi: todo_adapters_http::openapi::document(),
+            static_dir: static_dir(&settings)?,
         };
         let streams_closing = options.streams_closing.clone();
 
@@ -214,6 +215,13 @@ pub fn database_options(settings: &Settings) -> DatabaseOptions {
         query_timeout: settings.database.query_timeout(),
         in_process_reads: settings.database.sqlite_in_process_reads,
     }
+}
+
+/// The `/static/` directory, which must exist when it is configured.
+fn static_dir(settings: &Settings) -> anyhow::Result<Option<StaticDir>> {
+    let Some(dir) = settings.server.static_dir.as_deref() else { return Ok(None) };
+    let opened = StaticDir::open(std::path::Path::new(dir));
+    Ok(Some(opened.map_err(|error| anyhow::anyhow!("server.static_dir {dir:?} cannot be served: {error}"))?))
 }
 
 fn event_streams(settings: &Settings) -> EventStreamOptions {

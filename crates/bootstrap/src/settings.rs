@@ -43,6 +43,8 @@ pub struct ServerSettings {
     pub body_limit_bytes: usize,
     pub shutdown_timeout_seconds: u64,
     pub trust_proxy_headers: bool,
+    /// Served under `/static/` when set (`APP_SERVER__STATIC_DIR`).
+    pub static_dir: Option<String>,
 }
 
 /// Holds the database URL, which may carry a password, so its `Debug` is written by hand.

@@ -21,6 +21,7 @@ mod rate_limits;
 mod sessions;
 mod sqlite_lock;
 mod startup;
+mod static_files;
 mod todos;
 mod tokens;
 mod tutorial;

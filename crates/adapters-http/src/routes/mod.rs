@@ -6,6 +6,7 @@ pub(crate) mod auth;
 pub(crate) mod browser_session;
 pub(crate) mod events;
 pub(crate) mod health;
+pub(crate) mod static_files;
 pub(crate) mod todos;
 pub(crate) mod users;
 

@@ -12,7 +12,7 @@ impl Settings {
         format!(
             "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
              query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={} \
-             mail={} job_workers={} event_signals={:?} redis={}",
+             static_dir={:?} mail={} job_workers={} event_signals={:?} redis={}",
             self.environment,
             self.server.host,
             self.server.port,
@@ -28,6 +28,7 @@ impl Settings {
             self.log.format,
             self.cors.allowed_origins,
             self.server.trust_proxy_headers,
+            self.server.static_dir,
             self.mail
                 .smtp_url
                 .as_deref()
