@@ -96,7 +96,8 @@ def fuzz(st, name, database_url, workdir):
                    "--exclude-name", "GET /todos/events", "--exclude-name", "GET /todos/ws",
                    "--no-color", "--report", "junit", "--report-junit-path", str(report)]
         print(f"== schemathesis on {name}", flush=True)
-        return subprocess.run(command, timeout=RUN_TIMEOUT_S).returncode
+        env = dict(os.environ, SCHEMATHESIS_HOOKS=str(HERE / "hooks.py"))
+        return subprocess.run(command, timeout=RUN_TIMEOUT_S, env=env).returncode
     finally:
         process.terminate()
         process.wait(timeout=30)

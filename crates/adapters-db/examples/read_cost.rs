@@ -84,6 +84,7 @@ async fn main() {
             owner: user,
             title: TodoTitle::parse(format!("todo {i}")).expect("valid"),
             description: Some(TodoDescription::parse("seeded").expect("valid")),
+            completed: false,
             created_at: Utc::now(),
         };
         todos.insert(todo).await.expect("insert");

@@ -58,7 +58,7 @@ on_each_backend! {
 
         let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         for title in ["one", "two"] {
-            let todo = NewTodo { owner: bob.id, title: TodoTitle::parse(title).unwrap(), description: None, created_at: at(1) };
+            let todo = NewTodo { owner: bob.id, title: TodoTitle::parse(title).unwrap(), description: None, completed: false, created_at: at(1) };
             todos.insert(todo).await.unwrap();
         }
         let overviews = users.list_overviews(Page::default()).await.unwrap();

@@ -24,6 +24,7 @@ fn new_todo(owner: &User, title: &str) -> NewTodo {
         owner: owner.id,
         title: TodoTitle::parse(title).unwrap(),
         description: None,
+        completed: false,
         created_at: Utc::now(),
     }
 }

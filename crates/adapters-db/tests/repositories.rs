@@ -33,7 +33,13 @@ fn new_user(name: &str, email: &str) -> NewUser {
 }
 
 fn new_todo(owner: &User, title: &str) -> NewTodo {
-    NewTodo { owner: owner.id, title: TodoTitle::parse(title).unwrap(), description: None, created_at: now() }
+    NewTodo {
+        owner: owner.id,
+        title: TodoTitle::parse(title).unwrap(),
+        description: None,
+        completed: false,
+        created_at: now(),
+    }
 }
 
 async fn user(pool: &Pool, name: &str) -> User {

@@ -39,6 +39,7 @@ fn new_todo(owner: &User) -> NewTodo {
         owner: owner.id,
         title: TodoTitle::parse("one").unwrap(),
         description: None,
+        completed: false,
         created_at: Utc::now(),
     }
 }

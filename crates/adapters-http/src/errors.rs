@@ -59,6 +59,9 @@ pub enum ApiError {
     /// 413: the body is over the configured limit.
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// 413 for a body within the byte limit that holds too many items; the message says which.
+    #[error("{0}")]
+    TooLarge(&'static str),
     /// 503: a dependency is down or overloaded; worth retrying.
     #[error("service unavailable")]
     Unavailable(#[source] Cause),
@@ -71,6 +74,7 @@ pub const TODO_NOT_FOUND: &str = "Todo not found";
 pub const SESSION_NOT_FOUND: &str = "Session not found";
 pub const API_KEY_NOT_FOUND: &str = "API key not found";
 pub const USER_NOT_FOUND: &str = "User not found";
+pub const TOO_MANY_IMPORTED: &str = "An import holds at most 10000 todos";
 pub const JOB_NOT_RETRYABLE: &str = "Job not found or not failed or dead";
 pub const NOT_ENOUGH_PERMISSIONS: &str = "Not enough permissions";
 pub const NOT_A_SUPERUSER: &str = "The user doesn't have enough privileges";
@@ -89,7 +93,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PayloadTooLarge { .. } | Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -113,9 +117,10 @@ impl ResponseError for ApiError {
                 response.insert_header((WWW_AUTHENTICATE, challenge));
                 "Not enough permissions".to_owned()
             }
-            Self::BadRequest(message) | Self::NotFound(message) | Self::Forbidden(message) => {
-                (*message).to_owned()
-            }
+            Self::BadRequest(message)
+            | Self::NotFound(message)
+            | Self::Forbidden(message)
+            | Self::TooLarge(message) => (*message).to_owned(),
             Self::PreconditionFailed => "Precondition Failed".to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes")

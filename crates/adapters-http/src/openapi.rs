@@ -7,7 +7,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::errors::{ErrorResponse, ValidationErrorResponse};
-use crate::routes::{admin, auth, browser_session, events, health, todos, users};
+use crate::routes::{admin, auth, browser_session, events, health, todos, transfer, users};
 use crate::validation::{LocItem, Violation};
 
 #[derive(OpenApi)]
@@ -27,7 +27,8 @@ use crate::validation::{LocItem, Violation};
         users::revoke_api_key, auth::request_password_reset, auth::confirm_password_reset,
         admin::list_users, admin::update_user, admin::delete_user, admin::list_jobs, admin::retry_job,
         todos::create_todo, todos::list_todos, todos::get_todo, todos::update_todo, todos::replace_todo,
-        todos::delete_todo, events::server_sent_events, events::websocket,
+        todos::delete_todo, transfer::export_todos, transfer::import_todos, events::server_sent_events,
+        events::websocket,
     ),
     components(schemas(ErrorResponse, ValidationErrorResponse, Violation, LocItem)),
     modifiers(&OAuth2PasswordBearer, &TracingHeaders),

@@ -3,9 +3,10 @@
 
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, DeleteTodo, DeleteUser, FollowTodoEvents, GetTodo, ListApiKeys, ListJobs, ListSessions,
-    ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo,
-    RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
+    CreateTodo, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetTodo, ImportTodos, ListApiKeys,
+    ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, RefreshSession,
+    RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SetUserFlags,
+    UpdateTodo,
 };
 
 /// The use cases, ready to run. Handlers hold no other state.
@@ -38,4 +39,6 @@ pub struct AppState {
     pub replace_todo: ReplaceTodo,
     pub delete_todo: DeleteTodo,
     pub follow_todo_events: FollowTodoEvents,
+    pub export_todos: ExportTodos,
+    pub import_todos: ImportTodos,
 }

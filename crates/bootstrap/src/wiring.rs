@@ -28,10 +28,11 @@ use todo_application::ports::{
 };
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, CredentialStores, DeleteTodo, DeleteUser, FollowTodoEvents, GetTodo, ListApiKeys, ListJobs,
-    ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, ProcessNextJob, PruneTodoEvents,
-    RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession,
-    SendPasswordResetEmail, SendWelcomeEmail, SetUserFlags, UpdateTodo,
+    CreateTodo, CredentialStores, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetTodo,
+    ImportTodos, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut,
+    LogOutByRefreshToken, ProcessNextJob, PruneTodoEvents, RefreshSession, RegisterUser, ReplaceTodo,
+    RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SendPasswordResetEmail, SendWelcomeEmail,
+    SetUserFlags, UpdateTodo,
 };
 use tokio::sync::Notify;
 
@@ -165,7 +166,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         list_api_keys: ListApiKeys::new(api_keys.clone()),
         revoke_api_key: RevokeApiKey::new(api_keys, clock.clone(), signals.clone()),
         list_users: ListUsers::new(users.clone()),
-        set_user_flags: SetUserFlags::new(unit_of_work, clock.clone(), signals.clone()),
+        set_user_flags: SetUserFlags::new(unit_of_work.clone(), clock.clone(), signals.clone()),
         delete_user: DeleteUser::new(users.clone(), signals.clone()),
         list_jobs: ListJobs::new(jobs.store.clone()),
         retry_job: RetryJob::new(jobs.store.clone(), clock.clone()),
@@ -174,9 +175,11 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         list_todos: ListTodos::new(todos.clone()),
         get_todo: GetTodo::new(todos.clone()),
         update_todo: UpdateTodo::new(todos.clone(), clock.clone(), signals.clone()),
-        replace_todo: ReplaceTodo::new(todos.clone(), clock, signals.clone()),
-        delete_todo: DeleteTodo::new(todos, signals),
+        replace_todo: ReplaceTodo::new(todos.clone(), clock.clone(), signals.clone()),
+        delete_todo: DeleteTodo::new(todos.clone(), signals.clone()),
         follow_todo_events,
+        export_todos: ExportTodos::new(todos),
+        import_todos: ImportTodos::new(unit_of_work, clock.clone(), signals),
     };
     Ok(Wired { http, jobs, signal_tasks })
 }

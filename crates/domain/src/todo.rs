@@ -55,12 +55,13 @@ impl fmt::Display for Revision {
     }
 }
 
-/// A todo about to be stored. New todos are never completed.
+/// A todo about to be stored. Created todos are open; imported ones may be completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTodo {
     pub owner: UserId,
     pub title: TodoTitle,
     pub description: Option<TodoDescription>,
+    pub completed: bool,
     pub created_at: Timestamp,
 }
 

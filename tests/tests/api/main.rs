@@ -24,6 +24,7 @@ mod startup;
 mod static_files;
 mod todos;
 mod tokens;
+mod transfer;
 mod tutorial;
 mod users;
 mod validation;

@@ -107,6 +107,7 @@ impl Bench {
                     owner: user,
                     title: TodoTitle::parse("a todo").unwrap(),
                     description: None,
+                    completed: false,
                     created_at: now,
                 };
                 self.todos.insert(todo).await.expect("insert");

@@ -12,6 +12,7 @@ mod auth;
 mod events;
 mod passwords;
 mod todos;
+mod transfer;
 mod users;
 
 pub use admin::{AdminUserResponse, AdminUserUpdate, JobListQuery, JobResponse, PageQuery};
@@ -20,6 +21,7 @@ pub use auth::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, Token, Token
 pub use events::{ClientMessage, StreamMessage};
 pub use passwords::{PasswordChange, PasswordResetConfirm, PasswordResetRequest};
 pub use todos::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
+pub use transfer::{ExportQuery, ImportResponse, TodoImport};
 pub use users::{SessionResponse, UserCreate, UserResponse};
 
 use chrono::SecondsFormat;

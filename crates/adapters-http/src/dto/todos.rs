@@ -87,11 +87,11 @@ pub struct TodoListQuery {
     pub completed: Option<bool>,
 }
 
-fn title_rule(value: &Option<String>, _: &()) -> garde::Result {
+pub(super) fn title_rule(value: &Option<String>, _: &()) -> garde::Result {
     parses_as(value, TodoTitle::parse)
 }
 
-fn description_rule(value: &Option<String>, _: &()) -> garde::Result {
+pub(super) fn description_rule(value: &Option<String>, _: &()) -> garde::Result {
     parses_as(value, TodoDescription::parse)
 }
 
@@ -99,7 +99,7 @@ fn nullable_description_rule(value: &Option<Option<String>>, context: &()) -> ga
     value.as_ref().map_or(Ok(()), |description| description_rule(description, context))
 }
 
-fn description(raw: Option<String>) -> Result<Option<TodoDescription>, ValidationErrors> {
+pub(super) fn description(raw: Option<String>) -> Result<Option<TodoDescription>, ValidationErrors> {
     raw.map(TodoDescription::parse).transpose().map_err(at("body", "description"))
 }
 

@@ -4,14 +4,14 @@ use todo_application::ports::RetryAfter;
 use todo_application::use_cases::{
     AuthenticateApiKeyError, AuthenticateError, ChangePasswordError, CheckReadinessError,
     ConfirmPasswordResetError, CreateApiKeyError, CreateTodoError, DeleteTodoError, DeleteUserError,
-    FollowTodoEventsError, GetTodoError, ListTodosError, LogInError, RefreshSessionError, RegisterUserError,
-    ReplaceTodoError, RequestPasswordResetError, RetryJobError, RevokeApiKeyError, RevokeSessionError,
-    SetUserFlagsError, UpdateTodoError,
+    ExportTodosError, FollowTodoEventsError, GetTodoError, ImportTodosError, ListTodosError, LogInError,
+    RefreshSessionError, RegisterUserError, ReplaceTodoError, RequestPasswordResetError, RetryJobError,
+    RevokeApiKeyError, RevokeSessionError, SetUserFlagsError, UpdateTodoError,
 };
 
 use super::{
     API_KEY_NOT_FOUND, ApiError, JOB_NOT_RETRYABLE, SELF_ACTION, SESSION_NOT_FOUND, TODO_NOT_FOUND,
-    USER_NOT_FOUND,
+    TOO_MANY_IMPORTED, USER_NOT_FOUND,
 };
 
 impl From<RegisterUserError> for ApiError {
@@ -108,6 +108,23 @@ impl From<ListTodosError> for ApiError {
     fn from(error: ListTodosError) -> Self {
         match error {
             ListTodosError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ExportTodosError> for ApiError {
+    fn from(error: ExportTodosError) -> Self {
+        match error {
+            ExportTodosError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<ImportTodosError> for ApiError {
+    fn from(error: ImportTodosError) -> Self {
+        match error {
+            ImportTodosError::TooMany => Self::TooLarge(TOO_MANY_IMPORTED),
+            ImportTodosError::Repository(error) => error.into(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod events;
 pub(crate) mod health;
 pub(crate) mod static_files;
 pub(crate) mod todos;
+pub(crate) mod transfer;
 pub(crate) mod users;
 
 use actix_web::{Route, guard, web};
@@ -19,6 +20,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     browser_session::configure(cfg);
     users::configure(cfg);
     events::configure(cfg);
+    // Before todos: `/todos/export` is not a `/todos/{todo_id}`.
+    transfer::configure(cfg);
     todos::configure(cfg);
     admin::configure(cfg);
 }

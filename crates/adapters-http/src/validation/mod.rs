@@ -127,6 +127,16 @@ impl ValidationErrors {
         &self.0
     }
 
+    /// The same problems, found in item `position` of a list: `["body", "title"]` becomes
+    /// `["body", 3, "title"]` (a line of an import, say).
+    #[must_use]
+    pub fn in_item(mut self, position: u64) -> Self {
+        for violation in &mut self.0 {
+            violation.loc.insert(1, Value::from(position));
+        }
+        self
+    }
+
     /// Orders the problems as the fields are declared, as Pydantic reports them;
     /// problems of the value as a whole come first.
     pub fn sort_by_fields(&mut self, fields: &[&str]) {

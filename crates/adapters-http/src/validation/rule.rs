@@ -51,6 +51,21 @@ impl Rule {
         Self::new("value_error", format!("Value error, {error}"), Some(json!({ "error": error })))
     }
 
+    /// One of a few fixed values, as Pydantic words it for a `Literal`.
+    pub fn literal_error(expected: &[&str]) -> Self {
+        let quoted: Vec<String> = expected.iter().map(|value| format!("'{value}'")).collect();
+        let expected = match quoted.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        Self::new(
+            "literal_error",
+            format!("Input should be {expected}"),
+            Some(json!({ "expected": expected })),
+        )
+    }
+
     pub fn greater_than(gt: impl Into<Value>) -> Self {
         let gt = gt.into();
         Self::new("greater_than", format!("Input should be greater than {gt}"), Some(json!({ "gt": gt })))

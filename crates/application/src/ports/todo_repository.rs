@@ -23,6 +23,17 @@ pub trait TodoRepository: Send + Sync {
     /// One page of an owner's todos that pass the filter, in ascending id order.
     async fn list(&self, owner: UserId, filter: TodoFilter, page: Page)
     -> Result<Vec<Todo>, RepositoryError>;
+    /// At most `limit` of an owner's todos that pass the filter with ids above `after`, in
+    /// ascending id order: pages that cost the same however deep they are (an export).
+    async fn list_after(
+        &self,
+        owner: UserId,
+        filter: TodoFilter,
+        after: Option<TodoId>,
+        limit: u64,
+    ) -> Result<Vec<Todo>, RepositoryError>;
+    /// Stores them all, in their order, in few statements (an import); how many were stored.
+    async fn insert_many(&self, todos: Vec<NewTodo>) -> Result<u64, RepositoryError>;
     /// Stores every field of `todo` under its id, provided the stored todo is still the
     /// revision that `todo` was changed from (the one before `todo.revision`): the check
     /// and the write are one statement.

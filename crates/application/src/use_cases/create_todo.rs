@@ -34,7 +34,7 @@ impl CreateTodo {
         title: TodoTitle,
         description: Option<TodoDescription>,
     ) -> Result<Todo, CreateTodoError> {
-        let todo = NewTodo { owner, title, description, created_at: self.clock.now() };
+        let todo = NewTodo { owner, title, description, completed: false, created_at: self.clock.now() };
         let created = self.todos.insert(todo).await?;
         self.signals.publish(owner, Signal::Todos);
         Ok(created)
@@ -56,8 +56,13 @@ mod tests {
     #[tokio::test]
     async fn create_todo_stores_it_for_its_owner_at_the_current_time() {
         let title = TodoTitle::parse("todo 1").unwrap();
-        let expected =
-            NewTodo { owner: user_id(2), title: title.clone(), description: None, created_at: now() };
+        let expected = NewTodo {
+            owner: user_id(2),
+            title: title.clone(),
+            description: None,
+            completed: false,
+            created_at: now(),
+        };
         let mut todos = MockTodoRepository::new();
         todos.expect_insert().with(eq(expected)).times(1).returning(|_| Ok(todo(1, 2)));
         assert_eq!(create(todos, 1).execute(user_id(2), title, None).await.unwrap(), todo(1, 2));
