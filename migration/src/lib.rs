@@ -15,6 +15,7 @@ mod m20261202_000004_create_sessions;
 mod m20261202_000005_accounts;
 mod m20261202_000006_todo_events;
 mod m20261202_000007_todo_revisions;
+mod m20261202_000008_idempotency_keys;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_accounts::Migration),
             Box::new(m20261202_000006_todo_events::Migration),
             Box::new(m20261202_000007_todo_revisions::Migration),
+            Box::new(m20261202_000008_idempotency_keys::Migration),
         ]
     }
 }

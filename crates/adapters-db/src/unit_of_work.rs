@@ -6,8 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use todo_application::ports::{
-    ApiKeyRepository, JobId, JobQueue, NewJob, PasswordResetRepository, RepositoryError, SessionRepository,
-    TodoRepository, Transaction, UnitOfWork, UserRepository,
+    ApiKeyRepository, IdempotencyStore, JobId, JobQueue, NewJob, PasswordResetRepository, RepositoryError,
+    SessionRepository, TodoRepository, Transaction, UnitOfWork, UserRepository,
 };
 use tracing::instrument;
 
@@ -15,8 +15,8 @@ use crate::connection::Pool;
 use crate::executor::Executor;
 use crate::job_queue::SeaOrmJobQueue;
 use crate::{
-    SeaOrmApiKeyRepository, SeaOrmPasswordResetRepository, SeaOrmSessionRepository, SeaOrmTodoRepository,
-    SeaOrmUserRepository,
+    SeaOrmApiKeyRepository, SeaOrmIdempotencyStore, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
+    SeaOrmTodoRepository, SeaOrmUserRepository,
 };
 
 /// Told, after a commit, the kinds of the jobs it enqueued: to wake this process's workers
@@ -64,6 +64,7 @@ impl UnitOfWork for SeaOrmUnitOfWork {
             sessions: SeaOrmSessionRepository::within(within.clone()),
             password_resets: SeaOrmPasswordResetRepository::within(within.clone()),
             api_keys: SeaOrmApiKeyRepository::within(within.clone()),
+            idempotency_keys: SeaOrmIdempotencyStore::within(within.clone()),
             jobs: EnqueuedJobs { queue: SeaOrmJobQueue::within(within), kinds: Mutex::default() },
             transaction,
             executor,
@@ -79,6 +80,7 @@ struct SeaOrmTransaction {
     sessions: SeaOrmSessionRepository,
     password_resets: SeaOrmPasswordResetRepository,
     api_keys: SeaOrmApiKeyRepository,
+    idempotency_keys: SeaOrmIdempotencyStore,
     jobs: EnqueuedJobs,
     transaction: Arc<DatabaseTransaction>,
     /// For the deadline of the commit.
@@ -124,6 +126,10 @@ impl Transaction for SeaOrmTransaction {
         &self.api_keys
     }
 
+    fn idempotency_keys(&self) -> &dyn IdempotencyStore {
+        &self.idempotency_keys
+    }
+
     fn jobs(&self) -> &dyn JobQueue {
         &self.jobs
     }
@@ -136,6 +142,7 @@ impl Transaction for SeaOrmTransaction {
             sessions,
             password_resets,
             api_keys,
+            idempotency_keys,
             jobs,
             transaction,
             executor,
@@ -143,7 +150,7 @@ impl Transaction for SeaOrmTransaction {
         } = *self;
         let kinds = jobs.kinds.into_inner().unwrap_or_else(PoisonError::into_inner);
         // The repositories hold the only other handles on the transaction.
-        drop((users, todos, sessions, password_resets, api_keys, jobs.queue));
+        drop((users, todos, sessions, password_resets, api_keys, idempotency_keys, jobs.queue));
         let transaction = Arc::into_inner(transaction)
             .ok_or_else(|| RepositoryError::Unexpected("BUG: the transaction is still shared".into()))?;
         executor.run(transaction.commit()).await?;

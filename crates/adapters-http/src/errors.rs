@@ -50,6 +50,13 @@ pub enum ApiError {
     /// 404 with a fixed message.
     #[error("{0}")]
     NotFound(&'static str),
+    /// 409 with a fixed message: the request clashes with another one still running.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// 422 with a fixed message rather than a list: the request is well formed, but cannot be
+    /// what it claims to be (an idempotency key reused for another request).
+    #[error("{0}")]
+    Unprocessable(&'static str),
     /// 412: an `If-Match` names no revision the todo is at.
     #[error("precondition failed")]
     PreconditionFailed,
@@ -74,6 +81,8 @@ pub const TODO_NOT_FOUND: &str = "Todo not found";
 pub const SESSION_NOT_FOUND: &str = "Session not found";
 pub const API_KEY_NOT_FOUND: &str = "API key not found";
 pub const USER_NOT_FOUND: &str = "User not found";
+pub const KEY_REUSED: &str = "Idempotency-Key reused with a different request";
+pub const KEY_IN_FLIGHT: &str = "A request with this Idempotency-Key is still in progress";
 pub const TOO_MANY_IMPORTED: &str = "An import holds at most 10000 todos";
 pub const JOB_NOT_RETRYABLE: &str = "Job not found or not failed or dead";
 pub const NOT_ENOUGH_PERMISSIONS: &str = "Not enough permissions";
@@ -83,7 +92,8 @@ pub const SELF_ACTION: &str = "Superusers cannot demote, deactivate or delete th
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::NotAuthenticated
             | Self::InvalidToken
             | Self::IncorrectLogin
@@ -120,7 +130,9 @@ impl ResponseError for ApiError {
             Self::BadRequest(message)
             | Self::NotFound(message)
             | Self::Forbidden(message)
-            | Self::TooLarge(message) => (*message).to_owned(),
+            | Self::TooLarge(message)
+            | Self::Conflict(message)
+            | Self::Unprocessable(message) => (*message).to_owned(),
             Self::PreconditionFailed => "Precondition Failed".to_owned(),
             Self::PayloadTooLarge { limit } => {
                 format!("Request body is larger than the limit of {limit} bytes")

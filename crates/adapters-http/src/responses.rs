@@ -37,6 +37,48 @@ pub struct IfNoneMatchHeader {
     if_none_match: Option<String>,
 }
 
+/// `Idempotency-Key` on a creation.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IdempotencyKeyParam {
+    /// Up to 255 characters naming this write: a repeat within 24 hours (after a lost answer,
+    /// say) replays the first answer, with `Idempotent-Replayed: true`, and writes nothing.
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[ -~]+$",
+        example = "5f0c4e1a-order-42"
+    )]
+    idempotency_key: Option<String>,
+}
+
+/// The `Idempotency-Key` cannot be honoured.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum IdempotencyRefused {
+    /// The first request with this key is still being worked on.
+    #[response(status = 409, example = json!({ "detail": "A request with this Idempotency-Key is still in progress" }))]
+    InFlight(ErrorResponse),
+}
+
+/// The body of a 422 on a keyed write: the usual list of problems, or a message.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum Unprocessable {
+    Invalid(ValidationErrorResponse),
+    KeyReused(ErrorResponse),
+}
+
+/// The request is invalid (every problem found, each with its location), or its
+/// `Idempotency-Key` was used within 24 hours for a different request.
+#[derive(IntoResponses)]
+#[response(status = 422, example = json!({ "detail": "Idempotency-Key reused with a different request" }))]
+#[allow(dead_code)]
+pub struct InvalidOrKeyReused(#[to_schema] Unprocessable);
+
 /// The client's copy is current (`If-None-Match`).
 #[derive(IntoResponses)]
 #[response(status = 304, headers(("ETag" = String, description = "The current entity tag")))]

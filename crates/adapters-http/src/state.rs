@@ -3,10 +3,10 @@
 
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetTodo, ImportTodos, ListApiKeys,
-    ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, RefreshSession,
-    RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SetUserFlags,
-    UpdateTodo,
+    CreateTodo, CreateTodoOnce, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetTodo, ImportTodos,
+    ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken,
+    RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession,
+    SetUserFlags, UpdateTodo,
 };
 
 /// The use cases, ready to run. Handlers hold no other state.
@@ -40,5 +40,6 @@ pub struct AppState {
     pub delete_todo: DeleteTodo,
     pub follow_todo_events: FollowTodoEvents,
     pub export_todos: ExportTodos,
+    pub create_todo_once: CreateTodoOnce,
     pub import_todos: ImportTodos,
 }

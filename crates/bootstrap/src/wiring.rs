@@ -2,42 +2,37 @@
 //! cases from adapters, and the HTTP state from use cases. Reading this file
 //! tells which implementation stands behind every port.
 
-use std::path::PathBuf;
+mod jobs;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use chrono::TimeDelta;
 use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
     RandomSecrets, SystemClock,
 };
 use todo_adapters_db::{
-    Pool, SeaOrmApiKeyRepository, SeaOrmHealthCheck, SeaOrmJobStore, SeaOrmPasswordResetRepository,
+    Pool, SeaOrmApiKeyRepository, SeaOrmHealthCheck, SeaOrmIdempotencyStore, SeaOrmPasswordResetRepository,
     SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoEventLog, SeaOrmTodoRepository,
     SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
-use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
 use todo_adapters_messaging::{Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals};
-use todo_application::jobs::{JobHandlers, PasswordResetEmail, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
-    ApiKeyRepository, Clock, EventSignals, HealthCheck, JobStore, MailTemplates, Mailer, PasswordHasher,
-    PasswordResetRepository, PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoEventLog,
-    TodoRepository, TokenService, UnitOfWork, UserRepository,
+    ApiKeyRepository, Clock, EventSignals, HealthCheck, PasswordHasher, PasswordResetRepository,
+    PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoEventLog, TodoRepository, TokenService,
+    UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
     Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, CredentialStores, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetTodo,
-    ImportTodos, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut,
-    LogOutByRefreshToken, ProcessNextJob, PruneTodoEvents, RefreshSession, RegisterUser, ReplaceTodo,
-    RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SendPasswordResetEmail, SendWelcomeEmail,
-    SetUserFlags, UpdateTodo,
+    CreateTodo, CreateTodoOnce, CredentialStores, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents,
+    GetTodo, IdempotencyKeys, ImportTodos, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers, LogIn,
+    LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob,
+    RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
-use tokio::sync::Notify;
 
-use crate::metrics::JobMetrics;
-use crate::settings::{MailSettings, QuotaSettings, Settings, SignalTransport};
+use crate::settings::{QuotaSettings, Settings, SignalTransport};
 use crate::workers::{AbortOnDrop, JobRuntime};
 
 /// How long the readiness probe waits for the database.
@@ -65,8 +60,15 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
     let events: Arc<dyn TodoEventLog> = Arc::new(SeaOrmTodoEventLog::new(pool, deadline));
     let (signals, signal_tasks) = signals(settings, pool)?;
-    let stores = (users.clone(), resets.clone(), events.clone());
-    let jobs = jobs(settings, pool, stores, secrets.clone(), clock.clone())?;
+    let idempotency = Arc::new(SeaOrmIdempotencyStore::new(pool, deadline));
+    let keys = Arc::new(IdempotencyKeys::new(idempotency, secrets.clone(), clock.clone()));
+    let stores = jobs::JobStores {
+        users: users.clone(),
+        resets: resets.clone(),
+        events: events.clone(),
+        keys: keys.clone(),
+    };
+    let jobs = jobs::jobs(settings, pool, stores, secrets.clone(), clock.clone())?;
     let committed = (jobs.wake.clone(), jobs.metrics.clone());
     let unit_of_work: Arc<dyn UnitOfWork> =
         Arc::new(SeaOrmUnitOfWork::new(pool, deadline).on_jobs_committed(Arc::new(move |kinds| {
@@ -179,7 +181,13 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         delete_todo: DeleteTodo::new(todos.clone(), signals.clone()),
         follow_todo_events,
         export_todos: ExportTodos::new(todos),
-        import_todos: ImportTodos::new(unit_of_work, clock.clone(), signals),
+        create_todo_once: CreateTodoOnce::new(
+            unit_of_work.clone(),
+            keys.clone(),
+            clock.clone(),
+            signals.clone(),
+        ),
+        import_todos: ImportTodos::new(unit_of_work, keys, clock.clone(), signals),
     };
     Ok(Wired { http, jobs, signal_tasks })
 }
@@ -207,75 +215,6 @@ fn signals(settings: &Settings, pool: &Pool) -> anyhow::Result<(Arc<dyn EventSig
 pub fn readiness(pool: &Pool) -> CheckReadiness {
     let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(pool, READINESS_TIMEOUT));
     CheckReadiness::new(database)
-}
-
-/// The job queue, every kind of job with its handler (registered here and only here), and
-/// what the workers need to run them, the event log's pruning included.
-fn jobs(
-    settings: &Settings,
-    pool: &Pool,
-    (users, resets, events): (
-        Arc<dyn UserRepository>,
-        Arc<dyn PasswordResetRepository>,
-        Arc<dyn TodoEventLog>,
-    ),
-    secrets: Arc<dyn Secrets>,
-    clock: Arc<dyn Clock>,
-) -> anyhow::Result<JobRuntime> {
-    let store: Arc<dyn JobStore> = Arc::new(SeaOrmJobStore::new(pool, settings.database.query_timeout()));
-    let templates: Arc<dyn MailTemplates> = Arc::new(
-        MiniJinjaTemplates::new(&settings.mail.link_base_url).context("the e-mail templates do not parse")?,
-    );
-    let mailer = mailer(&settings.mail)?;
-    let reset_email = SendPasswordResetEmail::new(
-        users.clone(),
-        resets,
-        secrets,
-        templates.clone(),
-        mailer.clone(),
-        clock.clone(),
-    );
-    let handlers = JobHandlers::default()
-        .with::<WelcomeEmail>(Arc::new(SendWelcomeEmail::new(users, templates, mailer)))
-        .with::<PasswordResetEmail>(Arc::new(reset_email));
-    let jobs = &settings.jobs;
-    let retry = RetryPolicy {
-        base: Duration::from_millis(jobs.retry_base_ms),
-        cap: Duration::from_secs(jobs.retry_cap_seconds),
-    };
-    let process = ProcessNextJob::new(store.clone(), handlers, clock.clone(), retry, jobs.lease());
-    Ok(JobRuntime {
-        process: Arc::new(process),
-        store,
-        clock: clock.clone(),
-        wake: Arc::new(Notify::new()),
-        metrics: JobMetrics::default(),
-        poll_interval: jobs.poll_interval(),
-        prune_events: Arc::new(PruneTodoEvents::new(
-            events,
-            clock,
-            settings.events.retain_events,
-            TimeDelta::hours(i64::try_from(settings.events.retain_hours).unwrap_or(24)),
-        )),
-        prune_every: Duration::from_secs(settings.events.prune_every_seconds.max(1)),
-    })
-}
-
-/// SMTP when a server is configured; otherwise `.eml` files in the outbox directory.
-fn mailer(settings: &MailSettings) -> anyhow::Result<Arc<dyn Mailer>> {
-    let from =
-        settings.from.parse().with_context(|| format!("mail.from {:?} is not an address", settings.from))?;
-    Ok(match &settings.smtp_url {
-        Some(url) => Arc::new(
-            SmtpMailer::new(SmtpSettings {
-                url: url.clone(),
-                from,
-                timeout: Duration::from_secs(settings.timeout_seconds),
-            })
-            .context("mail.smtp_url is not an SMTP URL (smtp://, smtps://)")?,
-        ),
-        None => Arc::new(OutboxMailer::new(PathBuf::from(&settings.outbox_dir), from)),
-    })
 }
 
 fn quota(settings: QuotaSettings) -> Quota {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use todo_application::ports::{Clock, JobStore};
-use todo_application::use_cases::{ProcessNextJob, PruneTodoEvents};
+use todo_application::use_cases::{IdempotencyKeys, ProcessNextJob, PruneTodoEvents};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{info, warn};
@@ -28,6 +28,8 @@ pub struct JobRuntime {
     pub poll_interval: Duration,
     /// Keeps the todo event log within its retention, every `prune_every`.
     pub prune_events: Arc<PruneTodoEvents>,
+    /// Forgets idempotency keys after their 24 hours, as often.
+    pub prune_keys: Arc<IdempotencyKeys>,
     pub prune_every: Duration,
 }
 
@@ -152,13 +154,19 @@ async fn work(
     }
 }
 
-/// Prunes the event log now and then; every process that runs jobs does, harmlessly at once.
+/// Prunes the event log and the idempotency keys now and then; every process that runs jobs
+/// does, harmlessly at once.
 async fn prune_events(runtime: JobRuntime) {
     loop {
         match runtime.prune_events.execute().await {
             Ok(0) => {}
             Ok(pruned) => info!(pruned, "pruned the todo event log"),
             Err(error) => warn!(%error, "the todo event log cannot be pruned yet"),
+        }
+        match runtime.prune_keys.prune().await {
+            Ok(0) => {}
+            Ok(pruned) => info!(pruned, "forgot expired idempotency keys"),
+            Err(error) => warn!(%error, "expired idempotency keys cannot be pruned yet"),
         }
         tokio::time::sleep(runtime.prune_every).await;
     }

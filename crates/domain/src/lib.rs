@@ -11,6 +11,7 @@ mod description;
 mod email;
 mod event;
 mod id;
+mod idempotency;
 mod page;
 mod password;
 mod password_reset;
@@ -29,6 +30,9 @@ pub use description::{DESCRIPTION_MAX_CHARS, DescriptionError, TodoDescription};
 pub use email::{EMAIL_MAX_CHARS, EmailAddress, EmailError};
 pub use event::{EventId, EventIdError, TodoChange, TodoEvent};
 pub use id::{IdError, TodoId, UserId};
+pub use idempotency::{
+    IDEMPOTENCY_KEY_LIFETIME, IDEMPOTENCY_KEY_MAX_CHARS, IdempotencyKey, IdempotencyKeyError,
+};
 pub use page::{LIMIT_DEFAULT, LIMIT_MAX, LIMIT_MIN, Page, PageError};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError, PasswordHash};
 pub use password_reset::PASSWORD_RESET_LIFETIME;

@@ -10,6 +10,7 @@ mod conditional;
 mod events;
 mod events_ws;
 mod health;
+mod idempotency;
 mod isolation;
 mod jobs;
 mod limits;

@@ -1,6 +1,7 @@
 //! Table definitions as sea-orm sees them; the migrations are what creates them.
 
 pub mod api_keys;
+pub mod idempotency_keys;
 pub mod jobs;
 pub mod password_reset_tokens;
 pub mod refresh_tokens;

@@ -3,15 +3,16 @@
 use todo_application::ports::RetryAfter;
 use todo_application::use_cases::{
     AuthenticateApiKeyError, AuthenticateError, ChangePasswordError, CheckReadinessError,
-    ConfirmPasswordResetError, CreateApiKeyError, CreateTodoError, DeleteTodoError, DeleteUserError,
-    ExportTodosError, FollowTodoEventsError, GetTodoError, ImportTodosError, ListTodosError, LogInError,
-    RefreshSessionError, RegisterUserError, ReplaceTodoError, RequestPasswordResetError, RetryJobError,
-    RevokeApiKeyError, RevokeSessionError, SetUserFlagsError, UpdateTodoError,
+    ConfirmPasswordResetError, CreateApiKeyError, CreateTodoError, CreateTodoOnceError, DeleteTodoError,
+    DeleteUserError, ExportTodosError, FollowTodoEventsError, GetTodoError, ImportTodosError, KeyError,
+    ListTodosError, LogInError, RefreshSessionError, RegisterUserError, ReplaceTodoError,
+    RequestPasswordResetError, RetryJobError, RevokeApiKeyError, RevokeSessionError, SetUserFlagsError,
+    UpdateTodoError,
 };
 
 use super::{
-    API_KEY_NOT_FOUND, ApiError, JOB_NOT_RETRYABLE, SELF_ACTION, SESSION_NOT_FOUND, TODO_NOT_FOUND,
-    TOO_MANY_IMPORTED, USER_NOT_FOUND,
+    API_KEY_NOT_FOUND, ApiError, JOB_NOT_RETRYABLE, KEY_IN_FLIGHT, KEY_REUSED, SELF_ACTION,
+    SESSION_NOT_FOUND, TODO_NOT_FOUND, TOO_MANY_IMPORTED, USER_NOT_FOUND,
 };
 
 impl From<RegisterUserError> for ApiError {
@@ -124,7 +125,26 @@ impl From<ImportTodosError> for ApiError {
     fn from(error: ImportTodosError) -> Self {
         match error {
             ImportTodosError::TooMany => Self::TooLarge(TOO_MANY_IMPORTED),
+            ImportTodosError::Key(error) => error.into(),
             ImportTodosError::Repository(error) => error.into(),
+        }
+    }
+}
+
+impl From<KeyError> for ApiError {
+    fn from(error: KeyError) -> Self {
+        match error {
+            KeyError::OtherRequest => Self::Unprocessable(KEY_REUSED),
+            KeyError::InFlight => Self::Conflict(KEY_IN_FLIGHT),
+        }
+    }
+}
+
+impl From<CreateTodoOnceError> for ApiError {
+    fn from(error: CreateTodoOnceError) -> Self {
+        match error {
+            CreateTodoOnceError::Key(error) => error.into(),
+            CreateTodoOnceError::Repository(error) => error.into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `Result`s, so authentication answers before validation, and path and body problems are
 //! reported together.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::ETAG;
 use actix_web::{HttpResponse, web};
 use todo_domain::Todo;
@@ -13,11 +14,13 @@ use crate::errors::ApiError;
 use todo_application::use_cases::Principal;
 
 use crate::extract::{
-    IfMatch, IfNoneMatch, Scoped, TodoIdPath, TodosRead, TodosWrite, ValidJson, ValidQuery, both, entity_tag,
+    IdempotencyKeyHeader, IfMatch, IfNoneMatch, Scoped, TodoIdPath, TodosRead, TodosWrite, ValidJson,
+    ValidQuery, answered, both, entity_tag, recorded,
 };
 use crate::responses::{
-    AuthenticationFailed, Forbidden, IfMatchHeader, IfNoneMatchHeader, InvalidRequest, NotModified,
-    PayloadTooLarge, PreconditionFailed, TodoId, TodoNotFound, Unavailable,
+    AuthenticationFailed, Forbidden, IdempotencyKeyParam, IdempotencyRefused, IfMatchHeader,
+    IfNoneMatchHeader, InvalidOrKeyReused, InvalidRequest, NotModified, PayloadTooLarge, PreconditionFailed,
+    TodoId, TodoNotFound, Unavailable,
 };
 use crate::state::AppState;
 
@@ -35,21 +38,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Create a todo.
+///
+/// With an `Idempotency-Key`, a repeat within 24 hours replays the first answer (without
+/// `ETag`) and creates nothing.
 #[utoipa::path(post, path = "/todos/", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
+    params(IdempotencyKeyParam),
     request_body(content = TodoCreate, content_type = "application/json"),
     responses(
-        (status = 201, description = "The new todo, not yet completed", body = TodoResponse,
-            headers(("ETag" = String, description = "Its entity tag"))),
-        AuthenticationFailed, Forbidden, PayloadTooLarge, InvalidRequest, Unavailable,
+        (status = 201, description = "The new todo, not yet completed. Headers: `ETag`, its entity tag \
+            (unless the request had an `Idempotency-Key`); `Idempotent-Replayed: true` on the replay of an \
+            earlier answer", body = TodoResponse),
+        IdempotencyRefused, AuthenticationFailed, Forbidden, PayloadTooLarge, InvalidOrKeyReused, Unavailable,
     ))]
 pub(crate) async fn create_todo(
     Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
+    key: Result<IdempotencyKeyHeader, ApiError>,
     body: Result<ValidJson<TodoCreate>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let (title, description) = body?.0.into_domain()?;
-    let todo = state.create_todo.execute(user.id, title, description).await?;
-    Ok(tagged(HttpResponse::Created(), todo))
+    let (IdempotencyKeyHeader(key), ValidJson(body)) = both(key, body)?;
+    let (title, description) = body.into_domain()?;
+    let Some(key) = key else {
+        let todo = state.create_todo.execute(user.id, title, description).await?;
+        return Ok(tagged(HttpResponse::Created(), todo));
+    };
+    let render = |todo: &Todo| recorded(StatusCode::CREATED, &TodoResponse::from(todo.clone()));
+    Ok(answered(state.create_todo_once.execute(user.id, title, description, key, &render).await?))
 }
 
 /// List the caller's todos, in id order.

@@ -2,6 +2,7 @@
 //! page by page as NDJSON or CSV; `POST /todos/import` reads NDJSON line by line and creates
 //! them all in one transaction, or none.
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_DISPOSITION;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -9,8 +10,14 @@ use todo_application::use_cases::{IMPORT_MAX_TODOS, Principal};
 
 use crate::dto::{ExportQuery, ImportResponse, TodoImport};
 use crate::errors::{ApiError, TOO_MANY_IMPORTED};
-use crate::extract::{NdjsonLimits, Scoped, TodosRead, TodosWrite, ValidQuery, read_ndjson};
-use crate::responses::{AuthenticationFailed, Forbidden, InvalidRequest, Unavailable};
+use crate::extract::{
+    IdempotencyKeyHeader, NdjsonLimits, Scoped, TodosRead, TodosWrite, ValidQuery, answered, read_ndjson,
+    recorded,
+};
+use crate::responses::{
+    AuthenticationFailed, Forbidden, IdempotencyKeyParam, IdempotencyRefused, InvalidOrKeyReused,
+    InvalidRequest, Unavailable,
+};
 use crate::state::AppState;
 use crate::validation::ValidationErrors;
 
@@ -63,20 +70,25 @@ pub(crate) async fn export_todos(
 ///
 /// All or nothing: any bad line is a 422 that lists every bad line (`loc: ["body", <line>,
 /// <field>]`, lines counted from 1) and nothing is created. At most 10,000 todos and 10 MiB.
+/// With an `Idempotency-Key`, a repeat replays the first answer and creates nothing.
 #[utoipa::path(post, path = "/todos/import", tag = "todos", security(("OAuth2PasswordBearer" = ["todos:write"]), ("APIKeyHeader" = [])),
+    params(IdempotencyKeyParam),
     request_body(content = TodoImport, content_type = "application/x-ndjson",
         description = "One `TodoImport` object a line"),
     responses(
-        (status = 201, description = "How many todos were created", body = ImportResponse),
+        (status = 201, description = "How many todos were created; with `Idempotent-Replayed: true` on the \
+            replay of an earlier answer", body = ImportResponse),
         (status = 413, description = "Over 10 MiB or 10,000 todos", body = crate::errors::ErrorResponse),
-        AuthenticationFailed, Forbidden, InvalidRequest, Unavailable,
+        IdempotencyRefused, AuthenticationFailed, Forbidden, InvalidOrKeyReused, Unavailable,
     ))]
 pub(crate) async fn import_todos(
     Scoped(Principal { user, .. }, _): Scoped<TodosWrite>,
     state: web::Data<AppState>,
+    key: Result<IdempotencyKeyHeader, ApiError>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let IdempotencyKeyHeader(key) = key?;
     let limits =
         NdjsonLimits { bytes: IMPORT_MAX_BYTES, lines: IMPORT_MAX_TODOS, too_many_lines: TOO_MANY_IMPORTED };
     let lines = read_ndjson::<TodoImport>(&req, payload, limits).await?;
@@ -90,6 +102,6 @@ pub(crate) async fn import_todos(
     if !errors.is_empty() {
         return Err(errors.into());
     }
-    let created = state.import_todos.execute(user.id, todos).await?;
-    Ok(HttpResponse::Created().json(ImportResponse { created }))
+    let render = |created| recorded(StatusCode::CREATED, &ImportResponse { created });
+    Ok(answered(state.import_todos.execute(user.id, todos, key, &render).await?))
 }

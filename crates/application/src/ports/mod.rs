@@ -6,6 +6,7 @@ mod clock;
 mod event_signals;
 mod events;
 mod health_check;
+mod idempotency;
 mod jobs;
 mod mailer;
 mod password_hasher;
@@ -23,6 +24,7 @@ pub use clock::Clock;
 pub use event_signals::{EventSignals, Signal, SignalSubscription, Signals};
 pub use events::{EventLogBounds, TodoEventLog};
 pub use health_check::{HealthCheck, HealthCheckError};
+pub use idempotency::{Claim, IdempotencyStore, KeyedRequest, RecordedAnswer};
 pub use jobs::{ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, QueueStats};
 pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
 pub use password_hasher::{HashError, PasswordHasher};
@@ -47,6 +49,8 @@ pub use event_signals::MockEventSignals;
 pub use events::MockTodoEventLog;
 #[cfg(any(test, feature = "mocks"))]
 pub use health_check::MockHealthCheck;
+#[cfg(any(test, feature = "mocks"))]
+pub use idempotency::MockIdempotencyStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use jobs::{MockJobQueue, MockJobStore};
 #[cfg(any(test, feature = "mocks"))]

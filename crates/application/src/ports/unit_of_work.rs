@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 
 use super::{
-    ApiKeyRepository, JobQueue, PasswordResetRepository, RepositoryError, SessionRepository, TodoRepository,
-    UserRepository,
+    ApiKeyRepository, IdempotencyStore, JobQueue, PasswordResetRepository, RepositoryError,
+    SessionRepository, TodoRepository, UserRepository,
 };
 
 /// Runs several repository calls as one unit: all of them take effect, or none.
@@ -40,5 +40,7 @@ pub trait Transaction: Send + Sync {
     fn api_keys(&self) -> &dyn ApiKeyRepository;
     /// Jobs enqueued here run only if the transaction commits.
     fn jobs(&self) -> &dyn JobQueue;
+    /// Answers recorded here are kept only if the transaction commits, with its writes.
+    fn idempotency_keys(&self) -> &dyn IdempotencyStore;
     async fn commit(self: Box<Self>) -> Result<(), RepositoryError>;
 }
