@@ -16,6 +16,7 @@ mod m20261202_000005_accounts;
 mod m20261202_000006_todo_events;
 mod m20261202_000007_todo_revisions;
 mod m20261202_000008_idempotency_keys;
+mod m20261202_000009_attachments;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_todo_events::Migration),
             Box::new(m20261202_000007_todo_revisions::Migration),
             Box::new(m20261202_000008_idempotency_keys::Migration),
+            Box::new(m20261202_000009_attachments::Migration),
         ]
     }
 }

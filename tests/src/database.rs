@@ -10,9 +10,27 @@ use todo_domain::Page;
 use crate::TestApp;
 
 impl TestApp {
+    /// The files of the attachments' blob directory, however deep.
+    pub fn blob_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, files: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() { walk(&path, files) } else { files.push(path) }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&self.files.path().join("blobs"), &mut files);
+        files
+    }
+
+    /// The attachments' blob directory.
+    pub fn blob_files_dir(&self) -> std::path::PathBuf {
+        self.files.path().join("blobs")
+    }
+
     /// The messages written to the outbox (no SMTP server configured), as text.
     pub fn outbox(&self) -> Vec<String> {
-        let Ok(entries) = std::fs::read_dir(self.outbox.path()) else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(self.files.path().join("outbox")) else { return Vec::new() };
         entries.filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok()).collect()
     }
 

@@ -36,7 +36,8 @@ pub struct TestApp {
     server: ServerHandle,
     /// Shared by the replicas of one test, removed with the last of them.
     database: Arc<TestDatabase>,
-    outbox: Arc<tempfile::TempDir>,
+    /// The outbox (`outbox/`) and the attachments' blobs (`blobs/`), shared by replicas.
+    files: Arc<tempfile::TempDir>,
     settings: Settings,
 }
 
@@ -106,32 +107,35 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// When the backend is not configured or the service does not start.
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = Arc::new(TestDatabase::create(backend).await);
-    let outbox = Arc::new(tempfile::tempdir().expect("BUG: no temporary directory"));
+    let files = Arc::new(tempfile::tempdir().expect("BUG: no temporary directory"));
+    let outbox = files.path().join("outbox");
+    std::fs::create_dir_all(&outbox).expect("BUG: no outbox directory");
     let mut settings = Settings::defaults().expect("BUG: the defaults do not load");
-    settings.mail.outbox_dir = outbox.path().display().to_string();
+    settings.mail.outbox_dir = outbox.display().to_string();
+    settings.storage.url = format!("file://{}", files.path().join("blobs").display());
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database.url = database.url.clone();
     settings.database.max_connections = 5;
     settings.auth.secret = TEST_SECRET.into();
     configure(&mut settings);
-    start(settings, database, outbox).await
+    start(settings, database, files).await
 }
 
-async fn start(settings: Settings, database: Arc<TestDatabase>, outbox: Arc<tempfile::TempDir>) -> TestApp {
+async fn start(settings: Settings, database: Arc<TestDatabase>, files: Arc<tempfile::TempDir>) -> TestApp {
     let application = Application::build(settings.clone()).await.expect("BUG: the service did not start");
     let address = format!("http://127.0.0.1:{}", application.port());
     let server = application.handle();
     actix_web::rt::spawn(application.run_until_stopped());
     let client = Client::builder().timeout(Duration::from_secs(60)).disable_redirects().finish();
-    TestApp { address, client, server, database, outbox, settings }
+    TestApp { address, client, server, database, files, settings }
 }
 
 impl TestApp {
     /// A second service process on the same database and settings, as another replica
     /// behind a load balancer would be (PostgreSQL only: one process owns a SQLite file).
     pub async fn spawn_replica(&self) -> TestApp {
-        start(self.settings.clone(), self.database.clone(), self.outbox.clone()).await
+        start(self.settings.clone(), self.database.clone(), self.files.clone()).await
     }
 
     /// Any request; `body` is sent as JSON when given.

@@ -34,11 +34,15 @@ const SQLITE_UNAVAILABLE: [i32; 5] = [5, 6, 10, 13, 14];
 const POSTGRES_UNAVAILABLE: [&str; 5] = ["08", "53", "57P", "40P01", "40001"];
 
 /// Classifies a database error: a broken unique index becomes `Conflict` with the key
-/// that index enforces, an unreachable or overloaded database `Unavailable`, and
-/// anything else `Unexpected`.
+/// that index enforces, a row referring to one that is gone (a todo deleted meanwhile)
+/// `NotFound`, an unreachable or overloaded database `Unavailable`, and anything else
+/// `Unexpected`.
 pub fn to_repository_error(error: DbErr) -> RepositoryError {
     if let Some(key) = database_error(&error).and_then(broken_unique_key) {
         return RepositoryError::Conflict(key);
+    }
+    if database_error(&error).is_some_and(|database| database.kind() == ErrorKind::ForeignKeyViolation) {
+        return RepositoryError::NotFound;
     }
     if is_unavailable(&error) {
         return RepositoryError::Unavailable(Box::new(error));

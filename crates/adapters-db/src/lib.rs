@@ -8,6 +8,7 @@
 //! the ORM; rows are turned back into domain types through their constructors.
 
 mod api_key_repository;
+mod attachment_repository;
 mod connection;
 mod entities;
 mod errors;
@@ -28,6 +29,7 @@ mod unit_of_work;
 mod user_repository;
 
 pub use api_key_repository::SeaOrmApiKeyRepository;
+pub use attachment_repository::SeaOrmAttachmentRepository;
 pub use connection::{DatabaseOptions, Pool, PoolStats, connect, migrate_down, migrate_up, migration_status};
 pub use health::SeaOrmHealthCheck;
 pub use idempotency_store::SeaOrmIdempotencyStore;

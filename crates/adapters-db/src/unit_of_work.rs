@@ -6,8 +6,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use todo_application::ports::{
-    ApiKeyRepository, IdempotencyStore, JobId, JobQueue, NewJob, PasswordResetRepository, RepositoryError,
-    SessionRepository, TodoRepository, Transaction, UnitOfWork, UserRepository,
+    ApiKeyRepository, AttachmentRepository, IdempotencyStore, JobId, JobQueue, NewJob,
+    PasswordResetRepository, RepositoryError, SessionRepository, TodoRepository, Transaction, UnitOfWork,
+    UserRepository,
 };
 use tracing::instrument;
 
@@ -15,8 +16,8 @@ use crate::connection::Pool;
 use crate::executor::Executor;
 use crate::job_queue::SeaOrmJobQueue;
 use crate::{
-    SeaOrmApiKeyRepository, SeaOrmIdempotencyStore, SeaOrmPasswordResetRepository, SeaOrmSessionRepository,
-    SeaOrmTodoRepository, SeaOrmUserRepository,
+    SeaOrmApiKeyRepository, SeaOrmAttachmentRepository, SeaOrmIdempotencyStore,
+    SeaOrmPasswordResetRepository, SeaOrmSessionRepository, SeaOrmTodoRepository, SeaOrmUserRepository,
 };
 
 /// Told, after a commit, the kinds of the jobs it enqueued: to wake this process's workers
@@ -64,6 +65,7 @@ impl UnitOfWork for SeaOrmUnitOfWork {
             sessions: SeaOrmSessionRepository::within(within.clone()),
             password_resets: SeaOrmPasswordResetRepository::within(within.clone()),
             api_keys: SeaOrmApiKeyRepository::within(within.clone()),
+            attachments: SeaOrmAttachmentRepository::within(within.clone()),
             idempotency_keys: SeaOrmIdempotencyStore::within(within.clone()),
             jobs: EnqueuedJobs { queue: SeaOrmJobQueue::within(within), kinds: Mutex::default() },
             transaction,
@@ -80,6 +82,7 @@ struct SeaOrmTransaction {
     sessions: SeaOrmSessionRepository,
     password_resets: SeaOrmPasswordResetRepository,
     api_keys: SeaOrmApiKeyRepository,
+    attachments: SeaOrmAttachmentRepository,
     idempotency_keys: SeaOrmIdempotencyStore,
     jobs: EnqueuedJobs,
     transaction: Arc<DatabaseTransaction>,
@@ -126,6 +129,10 @@ impl Transaction for SeaOrmTransaction {
         &self.api_keys
     }
 
+    fn attachments(&self) -> &dyn AttachmentRepository {
+        &self.attachments
+    }
+
     fn idempotency_keys(&self) -> &dyn IdempotencyStore {
         &self.idempotency_keys
     }
@@ -142,6 +149,7 @@ impl Transaction for SeaOrmTransaction {
             sessions,
             password_resets,
             api_keys,
+            attachments,
             idempotency_keys,
             jobs,
             transaction,
@@ -150,7 +158,7 @@ impl Transaction for SeaOrmTransaction {
         } = *self;
         let kinds = jobs.kinds.into_inner().unwrap_or_else(PoisonError::into_inner);
         // The repositories hold the only other handles on the transaction.
-        drop((users, todos, sessions, password_resets, api_keys, idempotency_keys, jobs.queue));
+        drop((users, todos, sessions, password_resets, api_keys, attachments, idempotency_keys, jobs.queue));
         let transaction = Arc::into_inner(transaction)
             .ok_or_else(|| RepositoryError::Unexpected("BUG: the transaction is still shared".into()))?;
         executor.run(transaction.commit()).await?;

@@ -79,6 +79,9 @@ pub enum ApiError {
 
 pub const TODO_NOT_FOUND: &str = "Todo not found";
 pub const SESSION_NOT_FOUND: &str = "Session not found";
+pub const ATTACHMENT_NOT_FOUND: &str = "Attachment not found";
+pub const TOO_MANY_ATTACHMENTS: &str = "Too many attachments";
+pub const QUOTA_EXCEEDED: &str = "Storage quota exceeded";
 pub const API_KEY_NOT_FOUND: &str = "API key not found";
 pub const USER_NOT_FOUND: &str = "User not found";
 pub const KEY_REUSED: &str = "Idempotency-Key reused with a different request";
@@ -226,4 +229,5 @@ impl From<TokenError> for ApiError {
     }
 }
 
+mod from_attachments;
 mod from_use_cases;

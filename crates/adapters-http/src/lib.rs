@@ -8,6 +8,7 @@
 
 mod cors;
 mod docs;
+mod download;
 mod dto;
 pub mod errors;
 mod extract;

@@ -7,7 +7,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Type};
 use utoipa::{Modify, OpenApi};
 
 use crate::errors::{ErrorResponse, ValidationErrorResponse};
-use crate::routes::{admin, auth, browser_session, events, health, todos, transfer, users};
+use crate::routes::{admin, attachments, auth, browser_session, events, health, todos, transfer, users};
 use crate::validation::{LocItem, Violation};
 
 #[derive(OpenApi)]
@@ -28,7 +28,7 @@ use crate::validation::{LocItem, Violation};
         admin::list_users, admin::update_user, admin::delete_user, admin::list_jobs, admin::retry_job,
         todos::create_todo, todos::list_todos, todos::get_todo, todos::update_todo, todos::replace_todo,
         todos::delete_todo, transfer::export_todos, transfer::import_todos, events::server_sent_events,
-        events::websocket,
+        events::websocket, attachments::upload, attachments::list, attachments::delete, attachments::content,
     ),
     components(schemas(ErrorResponse, ValidationErrorResponse, Violation, LocItem)),
     modifiers(&OAuth2PasswordBearer, &TracingHeaders),
@@ -36,6 +36,7 @@ use crate::validation::{LocItem, Violation};
         (name = "auth", description = "Registration and log-in"),
         (name = "users", description = "The caller's account"),
         (name = "todos", description = "The caller's own todos; other users' todos do not exist for them"),
+        (name = "attachments", description = "Files kept with the caller's todos"),
         (name = "events", description = "Live changes of the caller's todos: Server-Sent Events or a WebSocket"),
         (name = "admin", description = "Users and background jobs, for superusers with the `admin` scope"),
         (name = "health", description = "Liveness, readiness and metrics, for load balancers and monitoring"),

@@ -91,6 +91,27 @@ pub struct NotModified;
 #[allow(dead_code)]
 pub struct PreconditionFailed(ErrorResponse);
 
+/// The `{attachment_id}` path parameter.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct AttachmentIdParam {
+    /// The attachment's id: an integer greater than 0.
+    #[param(minimum = 1, example = 1)]
+    attachment_id: i64,
+}
+
+/// `Range` on a download.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct RangeHeader {
+    /// One range of bytes, `bytes=<first>-<last>`, `bytes=<first>-` or `bytes=-<suffix length>`;
+    /// several ranges are answered with the whole content.
+    #[param(rename = "Range", example = "bytes=0-1023")]
+    range: Option<String>,
+}
+
 /// Authentication failed, on every operation that needs a bearer token.
 #[derive(IntoResponses)]
 #[allow(dead_code)]

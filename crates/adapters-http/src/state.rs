@@ -2,11 +2,11 @@
 //! every worker through `web::Data`.
 
 use todo_application::use_cases::{
-    Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, CreateTodoOnce, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetTodo, ImportTodos,
-    ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken,
-    RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession,
-    SetUserFlags, UpdateTodo,
+    AttachFile, Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset,
+    CreateApiKey, CreateTodo, CreateTodoOnce, DeleteAttachment, DeleteTodo, DeleteUser, ExportTodos,
+    FollowTodoEvents, GetAttachment, GetTodo, ImportTodos, ListApiKeys, ListAttachments, ListJobs,
+    ListSessions, ListTodos, ListUsers, LogIn, LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser,
+    ReplaceTodo, RequestPasswordReset, RetryJob, RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
 /// The use cases, ready to run. Handlers hold no other state.
@@ -42,4 +42,8 @@ pub struct AppState {
     pub export_todos: ExportTodos,
     pub create_todo_once: CreateTodoOnce,
     pub import_todos: ImportTodos,
+    pub attach_file: AttachFile,
+    pub list_attachments: ListAttachments,
+    pub get_attachment: GetAttachment,
+    pub delete_attachment: DeleteAttachment,
 }

@@ -33,6 +33,7 @@ pub struct Settings {
     pub jobs: JobSettings,
     pub events: EventSettings,
     pub redis: RedisSettings,
+    pub storage: StorageSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -280,5 +281,8 @@ impl JobSettings {
 }
 
 mod printed;
+mod storage;
+
+pub use storage::StorageSettings;
 #[cfg(test)]
 mod tests;

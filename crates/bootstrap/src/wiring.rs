@@ -13,26 +13,28 @@ use todo_adapters_auth::{
     RandomSecrets, SystemClock,
 };
 use todo_adapters_db::{
-    Pool, SeaOrmApiKeyRepository, SeaOrmHealthCheck, SeaOrmIdempotencyStore, SeaOrmPasswordResetRepository,
-    SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoEventLog, SeaOrmTodoRepository,
-    SeaOrmUnitOfWork, SeaOrmUserRepository,
+    Pool, SeaOrmApiKeyRepository, SeaOrmAttachmentRepository, SeaOrmHealthCheck, SeaOrmIdempotencyStore,
+    SeaOrmPasswordResetRepository, SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoEventLog,
+    SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
 use todo_adapters_messaging::{Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals};
+use todo_adapters_storage::{ObjectStoreBlobs, S3Options, StorageUrl};
 use todo_application::ports::{
-    ApiKeyRepository, Clock, EventSignals, HealthCheck, PasswordHasher, PasswordResetRepository,
-    PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoEventLog, TodoRepository, TokenService,
-    UnitOfWork, UserRepository,
+    ApiKeyRepository, AttachmentRepository, BlobStore, Clock, EventSignals, HealthCheck, PasswordHasher,
+    PasswordResetRepository, PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoEventLog,
+    TodoRepository, TokenService, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
-    Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness, ConfirmPasswordReset, CreateApiKey,
-    CreateTodo, CreateTodoOnce, CredentialStores, DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents,
-    GetTodo, IdempotencyKeys, ImportTodos, ListApiKeys, ListJobs, ListSessions, ListTodos, ListUsers, LogIn,
-    LogOut, LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob,
+    AttachFile, AttachmentLimits, Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness,
+    ConfirmPasswordReset, CreateApiKey, CreateTodo, CreateTodoOnce, CredentialStores, DeleteAttachment,
+    DeleteTodo, DeleteUser, ExportTodos, FollowTodoEvents, GetAttachment, GetTodo, IdempotencyKeys,
+    ImportTodos, ListApiKeys, ListAttachments, ListJobs, ListSessions, ListTodos, ListUsers, LogIn, LogOut,
+    LogOutByRefreshToken, RefreshSession, RegisterUser, ReplaceTodo, RequestPasswordReset, RetryJob,
     RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
-use crate::settings::{QuotaSettings, Settings, SignalTransport};
+use crate::settings::{QuotaSettings, Settings, SignalTransport, StorageSettings};
 use crate::workers::{AbortOnDrop, JobRuntime};
 
 /// How long the readiness probe waits for the database.
@@ -62,11 +64,16 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let (signals, signal_tasks) = signals(settings, pool)?;
     let idempotency = Arc::new(SeaOrmIdempotencyStore::new(pool, deadline));
     let keys = Arc::new(IdempotencyKeys::new(idempotency, secrets.clone(), clock.clone()));
+    let blobs: Arc<dyn BlobStore> = Arc::new(blobs(&settings.storage)?);
+    let attachments: Arc<dyn AttachmentRepository> =
+        Arc::new(SeaOrmAttachmentRepository::new(pool, deadline));
     let stores = jobs::JobStores {
         users: users.clone(),
         resets: resets.clone(),
         events: events.clone(),
         keys: keys.clone(),
+        attachments: attachments.clone(),
+        blobs: blobs.clone(),
     };
     let jobs = jobs::jobs(settings, pool, stores, secrets.clone(), clock.clone())?;
     let committed = (jobs.wake.clone(), jobs.metrics.clone());
@@ -180,14 +187,28 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         replace_todo: ReplaceTodo::new(todos.clone(), clock.clone(), signals.clone()),
         delete_todo: DeleteTodo::new(todos.clone(), signals.clone()),
         follow_todo_events,
-        export_todos: ExportTodos::new(todos),
+        export_todos: ExportTodos::new(todos.clone()),
         create_todo_once: CreateTodoOnce::new(
             unit_of_work.clone(),
             keys.clone(),
             clock.clone(),
             signals.clone(),
         ),
-        import_todos: ImportTodos::new(unit_of_work, keys, clock.clone(), signals),
+        import_todos: ImportTodos::new(unit_of_work.clone(), keys, clock.clone(), signals),
+        attach_file: AttachFile::new(
+            todos.clone(),
+            attachments.clone(),
+            blobs.clone(),
+            unit_of_work,
+            clock.clone(),
+            AttachmentLimits {
+                max_bytes: settings.storage.max_file_bytes,
+                quota_bytes: settings.storage.quota_bytes,
+            },
+        ),
+        list_attachments: ListAttachments::new(todos.clone(), attachments.clone()),
+        get_attachment: GetAttachment::new(todos.clone(), attachments.clone(), blobs),
+        delete_attachment: DeleteAttachment::new(todos.clone(), attachments),
     };
     Ok(Wired { http, jobs, signal_tasks })
 }
@@ -215,6 +236,18 @@ fn signals(settings: &Settings, pool: &Pool) -> anyhow::Result<(Arc<dyn EventSig
 pub fn readiness(pool: &Pool) -> CheckReadiness {
     let database: Arc<dyn HealthCheck> = Arc::new(SeaOrmHealthCheck::new(pool, READINESS_TIMEOUT));
     CheckReadiness::new(database)
+}
+
+/// The attachments' blob store: a directory, or S3-compatible object storage.
+fn blobs(settings: &StorageSettings) -> anyhow::Result<ObjectStoreBlobs> {
+    let url = StorageUrl::parse(&settings.url)?;
+    let s3 = S3Options {
+        endpoint: settings.s3_endpoint.clone(),
+        region: settings.s3_region.clone(),
+        access_key_id: settings.s3_access_key_id.clone(),
+        secret_access_key: settings.s3_secret_access_key.clone(),
+    };
+    Ok(ObjectStoreBlobs::open(&url, &s3)?)
 }
 
 fn quota(settings: QuotaSettings) -> Quota {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use todo_application::ports::{Clock, JobStore};
-use todo_application::use_cases::{IdempotencyKeys, ProcessNextJob, PruneTodoEvents};
+use todo_application::use_cases::{IdempotencyKeys, ProcessNextJob, PruneTodoEvents, SweepOrphanBlobs};
 use tokio::sync::{Notify, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::{info, warn};
@@ -31,6 +31,9 @@ pub struct JobRuntime {
     /// Forgets idempotency keys after their 24 hours, as often.
     pub prune_keys: Arc<IdempotencyKeys>,
     pub prune_every: Duration,
+    /// Removes the blobs of deleted attachments from storage, every `sweep_every`.
+    pub sweep_blobs: Arc<SweepOrphanBlobs>,
+    pub sweep_every: Duration,
 }
 
 /// Running workers, the task that keeps the queue's gauges current (and buries jobs whose
@@ -41,7 +44,8 @@ pub struct JobWorkers {
     give_back: watch::Sender<bool>,
     workers: JoinSet<()>,
     gauges: JoinHandle<()>,
-    prune: Option<JoinHandle<()>>,
+    /// Pruning and sweeping, where workers run.
+    housekeeping: Vec<JoinHandle<()>>,
 }
 
 /// A background task that ends with its owner.
@@ -75,11 +79,15 @@ impl JobWorkers {
             workers.spawn(work(name, runtime.clone(), stopping.subscribe(), give_back.subscribe()));
         }
         let gauges = tokio::spawn(keep_gauges(runtime.clone()));
-        let prune = (count > 0).then(|| tokio::spawn(prune_events(runtime.clone())));
+        let housekeeping = if count > 0 {
+            vec![tokio::spawn(prune_events(runtime.clone())), tokio::spawn(sweep_blobs(runtime.clone()))]
+        } else {
+            Vec::new()
+        };
         if count > 0 {
             info!(workers = count, "job workers started");
         }
-        Self { stopping: Arc::new(stopping), give_back, workers, gauges, prune }
+        Self { stopping: Arc::new(stopping), give_back, workers, gauges, housekeeping }
     }
 
     pub fn stop_claiming(&self) -> StopClaiming {
@@ -90,9 +98,7 @@ impl JobWorkers {
     /// still running are handed back to the queue for another worker.
     pub async fn stop(mut self, grace: Duration) {
         self.gauges.abort();
-        if let Some(prune) = &self.prune {
-            prune.abort();
-        }
+        self.housekeeping.iter().for_each(JoinHandle::abort);
         let _ = self.stopping.send(true);
         let finished =
             tokio::time::timeout(grace, async { while self.workers.join_next().await.is_some() {} });
@@ -113,9 +119,7 @@ impl Drop for JobWorkers {
     fn drop(&mut self) {
         // The workers are a JoinSet, aborted when dropped; these tasks are not.
         self.gauges.abort();
-        if let Some(prune) = &self.prune {
-            prune.abort();
-        }
+        self.housekeeping.iter().for_each(JoinHandle::abort);
     }
 }
 
@@ -169,6 +173,19 @@ async fn prune_events(runtime: JobRuntime) {
             Err(error) => warn!(%error, "expired idempotency keys cannot be pruned yet"),
         }
         tokio::time::sleep(runtime.prune_every).await;
+    }
+}
+
+/// Removes the blobs of deleted attachments (and of uploads that never got recorded) from
+/// storage; every process that runs jobs does, harmlessly at once.
+async fn sweep_blobs(runtime: JobRuntime) {
+    loop {
+        match runtime.sweep_blobs.execute().await {
+            Ok(0) => {}
+            Ok(swept) => info!(swept, "removed the blobs of deleted attachments"),
+            Err(error) => warn!(%error, "orphaned blobs cannot be removed yet"),
+        }
+        tokio::time::sleep(runtime.sweep_every).await;
     }
 }
 

@@ -31,7 +31,8 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
     let pending = "pending m20261121_000001_create_users\npending m20261121_000002_create_todos\n\
                    pending m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n\
                    pending m20261202_000005_accounts\npending m20261202_000006_todo_events\n\
-                   pending m20261202_000007_todo_revisions\npending m20261202_000008_idempotency_keys\n";
+                   pending m20261202_000007_todo_revisions\npending m20261202_000008_idempotency_keys\n\
+                   pending m20261202_000009_attachments\n";
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
@@ -39,9 +40,10 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
     let one_down = "applied m20261121_000001_create_users\napplied m20261121_000002_create_todos\n\
                     applied m20261202_000003_create_jobs\napplied m20261202_000004_create_sessions\n\
                     applied m20261202_000005_accounts\napplied m20261202_000006_todo_events\n\
-                    applied m20261202_000007_todo_revisions\npending m20261202_000008_idempotency_keys\n";
+                    applied m20261202_000007_todo_revisions\napplied m20261202_000008_idempotency_keys\n\
+                    pending m20261202_000009_attachments\n";
     assert_eq!(migrate(url, &["status"]).await, one_down);
-    migrate(url, &["down", "--steps", "7"]).await;
+    migrate(url, &["down", "--steps", "8"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));

@@ -7,6 +7,7 @@
 //! its constructor.
 
 mod api_key;
+mod attachment;
 mod description;
 mod email;
 mod event;
@@ -26,6 +27,7 @@ pub use api_key::{
     API_KEY_MAX_DAYS, API_KEY_NAME_MAX_CHARS, API_KEY_PREFIX, API_KEY_SHOWN_CHARS,
     API_KEY_USE_RECORDED_EVERY, ApiKey, ApiKeyId, ApiKeyIdError, ApiKeyName, ApiKeyNameError,
 };
+pub use attachment::{ATTACHMENTS_PER_TODO, Attachment, AttachmentId, FILE_NAME_MAX_BYTES, FileName};
 pub use description::{DESCRIPTION_MAX_CHARS, DescriptionError, TodoDescription};
 pub use email::{EMAIL_MAX_CHARS, EmailAddress, EmailError};
 pub use event::{EventId, EventIdError, TodoChange, TodoEvent};

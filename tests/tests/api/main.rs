@@ -3,6 +3,7 @@
 
 mod admin;
 mod api_keys;
+mod attachments;
 mod auth;
 mod browser_sessions;
 mod concurrency;

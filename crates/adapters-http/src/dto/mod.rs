@@ -8,6 +8,7 @@
 
 mod admin;
 mod api_keys;
+mod attachments;
 mod auth;
 mod events;
 mod passwords;
@@ -17,6 +18,7 @@ mod users;
 
 pub use admin::{AdminUserResponse, AdminUserUpdate, JobListQuery, JobResponse, PageQuery};
 pub use api_keys::{ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse};
+pub use attachments::{AttachmentResponse, AttachmentUpload};
 pub use auth::{BrowserToken, PASSWORD_GRANT_PATTERN, PasswordGrant, Token, TokenForm, TokenRequest};
 pub use events::{ClientMessage, StreamMessage};
 pub use passwords::{PasswordChange, PasswordResetConfirm, PasswordResetRequest};

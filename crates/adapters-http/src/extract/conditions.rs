@@ -48,11 +48,15 @@ pub struct IfNoneMatch(Option<Tags>);
 
 impl IfNoneMatch {
     pub fn holds(&self, revision: Revision) -> bool {
-        let tag = revision.to_string();
+        self.holds_tag(&revision.to_string())
+    }
+
+    /// Whether the client holds the version whose tag is `"<opaque>"`.
+    pub fn holds_tag(&self, opaque: &str) -> bool {
         match &self.0 {
             None => false,
             Some(Tags::Any) => true,
-            Some(Tags::List(tags)) => tags.iter().any(|held| held.opaque == tag),
+            Some(Tags::List(tags)) => tags.iter().any(|held| held.opaque == opaque),
         }
     }
 }

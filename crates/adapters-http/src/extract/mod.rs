@@ -24,7 +24,7 @@ pub use form::ValidForm;
 pub use idempotency::{IdempotencyKeyHeader, answered, recorded};
 pub use json::ValidJson;
 pub use ndjson::{NdjsonLimits, read_ndjson};
-pub use path::{JobIdPath, TodoIdPath, UserIdPath};
+pub use path::{AttachmentIdPath, JobIdPath, TodoIdPath, UserIdPath};
 pub use query::ValidQuery;
 pub use stream::StreamRequest;
 

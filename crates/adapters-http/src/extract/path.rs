@@ -4,9 +4,9 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use serde_json::Value;
 use todo_application::ports::JobId;
-use todo_domain::{TodoId, UserId};
+use todo_domain::{AttachmentId, TodoId, UserId};
 
-use crate::errors::{ApiError, JOB_NOT_RETRYABLE, TODO_NOT_FOUND, USER_NOT_FOUND};
+use crate::errors::{ATTACHMENT_NOT_FOUND, ApiError, JOB_NOT_RETRYABLE, TODO_NOT_FOUND, USER_NOT_FOUND};
 use crate::validation::{Rule, ValidationErrors, Violation};
 
 /// The `{todo_id}` path segment as a [`TodoId`]: 422 `int_parsing` when it is not
@@ -26,6 +26,21 @@ impl FromRequest for TodoIdPath {
 fn parse(text: &str) -> Result<TodoId, ApiError> {
     let raw = positive_id(text, "todo_id", TODO_NOT_FOUND)?;
     TodoId::new(raw).map_err(|_| ApiError::NotFound(TODO_NOT_FOUND))
+}
+
+/// The `{attachment_id}` path segment, checked as a todo's id is.
+pub struct AttachmentIdPath(pub AttachmentId);
+
+impl FromRequest for AttachmentIdPath {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let text = req.match_info().get("attachment_id").unwrap_or_default();
+        let id = positive_id(text, "attachment_id", ATTACHMENT_NOT_FOUND)
+            .and_then(|raw| AttachmentId::new(raw).map_err(|_| ApiError::NotFound(ATTACHMENT_NOT_FOUND)));
+        ready(id.map(AttachmentIdPath))
+    }
 }
 
 /// The `{user_id}` path segment of the administrators' routes, checked as a todo's id is.

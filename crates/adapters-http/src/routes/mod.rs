@@ -2,6 +2,7 @@
 //! input, convert it to domain values, run one use case, shape the response.
 
 pub(crate) mod admin;
+pub(crate) mod attachments;
 pub(crate) mod auth;
 pub(crate) mod browser_session;
 pub(crate) mod events;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     // Before todos: `/todos/export` is not a `/todos/{todo_id}`.
     transfer::configure(cfg);
     todos::configure(cfg);
+    attachments::configure(cfg);
     admin::configure(cfg);
 }
 

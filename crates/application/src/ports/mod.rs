@@ -2,6 +2,7 @@
 //! errors it may return; adapters translate their technology's errors into them.
 
 mod api_keys;
+mod attachments;
 mod clock;
 mod event_signals;
 mod events;
@@ -20,6 +21,10 @@ mod unit_of_work;
 mod user_repository;
 
 pub use api_keys::ApiKeyRepository;
+pub use attachments::{
+    AttachmentRepository, AttachmentUsage, BlobError, BlobKey, BlobStore, ByteStream, NewAttachment,
+    StoredBlob,
+};
 pub use clock::Clock;
 pub use event_signals::{EventSignals, Signal, SignalSubscription, Signals};
 pub use events::{EventLogBounds, TodoEventLog};
@@ -41,6 +46,8 @@ pub use user_repository::{UserFlags, UserOverview, UserRepository};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use api_keys::MockApiKeyRepository;
+#[cfg(any(test, feature = "mocks"))]
+pub use attachments::{MockAttachmentRepository, MockBlobStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mocks"))]

@@ -1,8 +1,8 @@
 use async_trait::async_trait;
 
 use super::{
-    ApiKeyRepository, IdempotencyStore, JobQueue, PasswordResetRepository, RepositoryError,
-    SessionRepository, TodoRepository, UserRepository,
+    ApiKeyRepository, AttachmentRepository, IdempotencyStore, JobQueue, PasswordResetRepository,
+    RepositoryError, SessionRepository, TodoRepository, UserRepository,
 };
 
 /// Runs several repository calls as one unit: all of them take effect, or none.
@@ -38,6 +38,7 @@ pub trait Transaction: Send + Sync {
     fn sessions(&self) -> &dyn SessionRepository;
     fn password_resets(&self) -> &dyn PasswordResetRepository;
     fn api_keys(&self) -> &dyn ApiKeyRepository;
+    fn attachments(&self) -> &dyn AttachmentRepository;
     /// Jobs enqueued here run only if the transaction commits.
     fn jobs(&self) -> &dyn JobQueue;
     /// Answers recorded here are kept only if the transaction commits, with its writes.

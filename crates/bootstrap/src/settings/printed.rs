@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::{AuthSettings, DatabaseSettings, MailSettings, RedisSettings, Settings};
+use super::{AuthSettings, DatabaseSettings, MailSettings, RedisSettings, Settings, StorageSettings};
 
 impl Settings {
     /// A one-line description of the effective settings for the start-up log:
@@ -12,7 +12,7 @@ impl Settings {
         format!(
             "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
              query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={} \
-             static_dir={:?} mail={} job_workers={} event_signals={:?} redis={}",
+             static_dir={:?} mail={} job_workers={} event_signals={:?} redis={} storage={}",
             self.environment,
             self.server.host,
             self.server.port,
@@ -36,6 +36,7 @@ impl Settings {
             self.jobs.workers,
             self.events.signals,
             self.redis.url.as_deref().map_or_else(|| "none".to_owned(), redact_password),
+            self.storage.url,
         )
     }
 }
@@ -77,6 +78,21 @@ impl fmt::Debug for DatabaseSettings {
 impl fmt::Debug for RedisSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSettings").field("url", &self.url.as_deref().map(redact_password)).finish()
+    }
+}
+
+impl fmt::Debug for StorageSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageSettings")
+            .field("url", &self.url)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_region", &self.s3_region)
+            .field("s3_access_key_id", &self.s3_access_key_id)
+            .field("s3_secret_access_key", &self.s3_secret_access_key.as_ref().map(|_| "***"))
+            .field("max_file_bytes", &self.max_file_bytes)
+            .field("quota_bytes", &self.quota_bytes)
+            .field("sweep_every_seconds", &self.sweep_every_seconds)
+            .finish()
     }
 }
 

@@ -11,10 +11,12 @@ use todo_adapters_db::{Pool, SeaOrmJobStore};
 use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSettings};
 use todo_application::jobs::{JobHandlers, PasswordResetEmail, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
-    Clock, JobStore, MailTemplates, Mailer, PasswordResetRepository, Secrets, TodoEventLog, UserRepository,
+    AttachmentRepository, BlobStore, Clock, JobStore, MailTemplates, Mailer, PasswordResetRepository,
+    Secrets, TodoEventLog, UserRepository,
 };
 use todo_application::use_cases::{
     IdempotencyKeys, ProcessNextJob, PruneTodoEvents, SendPasswordResetEmail, SendWelcomeEmail,
+    SweepOrphanBlobs,
 };
 use tokio::sync::Notify;
 
@@ -28,6 +30,8 @@ pub(super) struct JobStores {
     pub resets: Arc<dyn PasswordResetRepository>,
     pub events: Arc<dyn TodoEventLog>,
     pub keys: Arc<IdempotencyKeys>,
+    pub attachments: Arc<dyn AttachmentRepository>,
+    pub blobs: Arc<dyn BlobStore>,
 }
 
 /// The job queue, every kind of job with its handler (registered here and only here), and
@@ -36,7 +40,7 @@ pub(super) struct JobStores {
 pub(super) fn jobs(
     settings: &Settings,
     pool: &Pool,
-    JobStores { users, resets, events, keys }: JobStores,
+    JobStores { users, resets, events, keys, attachments, blobs }: JobStores,
     secrets: Arc<dyn Secrets>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<JobRuntime> {
@@ -71,12 +75,14 @@ pub(super) fn jobs(
         poll_interval: jobs.poll_interval(),
         prune_events: Arc::new(PruneTodoEvents::new(
             events,
-            clock,
+            clock.clone(),
             settings.events.retain_events,
             TimeDelta::hours(i64::try_from(settings.events.retain_hours).unwrap_or(24)),
         )),
         prune_keys: keys,
         prune_every: Duration::from_secs(settings.events.prune_every_seconds.max(1)),
+        sweep_blobs: Arc::new(SweepOrphanBlobs::new(attachments, blobs, clock)),
+        sweep_every: Duration::from_secs(settings.storage.sweep_every_seconds.max(1)),
     })
 }
 
