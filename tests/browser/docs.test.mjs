@@ -1,6 +1,8 @@
 // The interactive documentation, used as a person would, in headless Chromium with no
 // network beyond the service: Swagger UI's Authorize logs in through the OAuth2 password
-// flow and "Try it out" lists the user's todo; ReDoc renders every operation.
+// flow and "Try it out" lists the user's todo, is refused a write with a read-only token, and
+// with a token that may write uploads a file through the multipart form; ReDoc renders every
+// operation.
 //
 //   node docs.test.mjs            (TODO_API_BINARY, CHROMIUM and SCREENSHOTS may be set)
 
@@ -32,7 +34,8 @@ async function startService() {
   const port = await freePort();
   const directory = mkdtempSync(join(tmpdir(), "todo-api-browser-"));
   const service = spawn(binary, ["serve"], {
-    env: { PATH: process.env.PATH, APP_SERVER__PORT: String(port), APP_DATABASE__URL: `sqlite://${directory}/todo.db`, APP_LOG__FILTER: "warn" },
+    env: { PATH: process.env.PATH, APP_SERVER__PORT: String(port), APP_DATABASE__URL: `sqlite://${directory}/todo.db`, APP_LOG__FILTER: "warn",
+      APP_STORAGE__URL: `file://${directory}/blobs` },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
@@ -146,6 +149,41 @@ async function main() {
     assert.equal(refused.headers()["www-authenticate"], 'Bearer scope="todos:write"');
     await create.locator(".live-responses-table .response-col_status").getByText("403").waitFor();
 
+    // Log out of Authorize and in again with the todos:write scope, then upload a file to the
+    // todo through the multipart form Swagger UI builds from the document.
+    await page.locator("button.btn.authorize").first().click();
+    await oauth.getByRole("button", { name: "Remove authorization" }).click();
+    // todos:read is still ticked from before.
+    await oauth.locator("label").filter({ hasText: "todos:write" }).first().click();
+    await page.locator("#oauth_username").fill(USER.username);
+    await page.locator("#oauth_password").fill(USER.password);
+    const [writeToken] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${base}/auth/token`),
+      oauth.locator("button.authorize").click(),
+    ]);
+    assert.equal((await writeToken.json()).scope, "todos:read todos:write");
+    await oauth.getByText("Authorized").waitFor();
+    await page.locator(".auth-container button.btn-done").first().click();
+    const upload = page.locator("#operations-attachments-upload");
+    await upload.locator(".opblock-summary").click();
+    const tryUpload = upload.getByRole("button", { name: "Try it out" });
+    if (await tryUpload.isVisible()) await tryUpload.click();
+    await upload.locator("tr[data-param-name='todo_id'] input").fill("1");
+    await upload.locator("input[type=file]").setInputFiles({
+      name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("uploaded from Swagger UI\n"),
+    });
+    const [uploaded] = await Promise.all([
+      page.waitForResponse((response) => response.url() === `${base}/todos/1/attachments`),
+      upload.locator("button.execute").click(),
+    ]);
+    assert.equal(uploaded.status(), 201, await uploaded.text());
+    const attachment = await uploaded.json();
+    assert.equal(attachment.filename, "notes.txt");
+    assert.equal(attachment.size, 25);
+    await upload.locator(".live-responses-table .response-col_status").getByText("201").waitFor();
+    await upload.locator(".live-responses-table").getByText("notes.txt").first().waitFor();
+    await page.screenshot({ path: join(screenshots, "swagger-ui-upload.png"), fullPage: false });
+
     // ReDoc renders the operations.
     await page.goto(`${base}/redoc`);
     await page.getByRole("heading", { name: "Create a todo." }).waitFor({ timeout: 30_000 });
@@ -160,7 +198,7 @@ async function main() {
   }
   assert.deepEqual(leaked, [], "requests left the host");
   assert.deepEqual(problems, [], "the pages had errors");
-  console.log(`browser test passed: Swagger UI authorized with the todos:read scope, listed the todo and was refused a write; ReDoc rendered; screenshots in ${screenshots}`);
+  console.log(`browser test passed: Swagger UI authorized with the todos:read scope, listed the todo and was refused a write, then uploaded a file with todos:write; ReDoc rendered; screenshots in ${screenshots}`);
 }
 
 main().catch((error) => {
