@@ -22,6 +22,8 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(IdempotencyKeys::Body).text().null())
                     .col(ColumnDef::new(IdempotencyKeys::CreatedAt).timestamp_with_time_zone().not_null())
                     .col(ColumnDef::new(IdempotencyKeys::LockedUntil).timestamp_with_time_zone().not_null())
+                    // The attempt that holds the key: only it may answer or release it.
+                    .col(ColumnDef::new(IdempotencyKeys::ClaimToken).string_len(64).not_null())
                     .primary_key(
                         Index::create().col(IdempotencyKeys::UserId).col(IdempotencyKeys::IdempotencyKey),
                     )
@@ -62,4 +64,5 @@ enum IdempotencyKeys {
     Body,
     CreatedAt,
     LockedUntil,
+    ClaimToken,
 }

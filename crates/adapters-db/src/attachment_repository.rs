@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, LockType, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use todo_application::ports::{
     AttachmentRepository, AttachmentUsage, BlobKey, NewAttachment, RepositoryError,
@@ -12,7 +12,7 @@ use todo_domain::{Attachment, AttachmentId, FileName, Timestamp, TodoId, UserId}
 use tracing::instrument;
 
 use crate::connection::Pool;
-use crate::entities::{attachments, orphan_blobs, users};
+use crate::entities::{attachments, orphan_blobs, todos, users};
 use crate::errors::corrupt_row;
 use crate::executor::Executor;
 
@@ -37,11 +37,21 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
     #[instrument(name = "db.attachments.usage", skip_all)]
     async fn usage(&self, owner: UserId, todo: TodoId) -> Result<AttachmentUsage, RepositoryError> {
         let writer = self.executor.writer();
-        // Locks the user's row to the end of a transaction on PostgreSQL (SQLite's writing
-        // transactions hold the whole database already): uploads of one user take turns.
-        let lock =
-            users::Entity::find_by_id(owner.get()).select_only().column(users::Column::Id).lock_exclusive();
-        self.executor.run(lock.into_tuple::<i64>().one(&writer)).await?;
+        // Inside a transaction on PostgreSQL, locks the todo (against its deletion) and then the
+        // user's row (against another upload) to the commit: uploads of one user take turns, in
+        // the order a todo's deletion takes the same rows (the todo, then through the event
+        // trigger the user), so the two cannot deadlock. SQLite's writing transactions hold the
+        // whole database already; sea-query leaves the clauses out there.
+        let todo_lock = todos::Entity::find_by_id(todo.get())
+            .select_only()
+            .column(todos::Column::Id)
+            .lock(LockType::KeyShare);
+        self.executor.run(todo_lock.into_tuple::<i64>().one(&writer)).await?;
+        let user_lock = users::Entity::find_by_id(owner.get())
+            .select_only()
+            .column(users::Column::Id)
+            .lock(LockType::NoKeyUpdate);
+        self.executor.run(user_lock.into_tuple::<i64>().one(&writer)).await?;
         let on_todo = attachments::Entity::find()
             .filter(attachments::Column::TodoId.eq(todo.get()))
             .select_only()
@@ -124,24 +134,44 @@ impl AttachmentRepository for SeaOrmAttachmentRepository {
         self.executor.run(insert.exec_without_returning(&self.executor.writer())).await.map(drop)
     }
 
-    #[instrument(name = "db.orphan_blobs.forget", skip_all)]
-    async fn forget_orphan(&self, key: &BlobKey) -> Result<(), RepositoryError> {
-        let delete = orphan_blobs::Entity::delete_by_id(key.0.clone());
+    #[instrument(name = "db.orphan_blobs.settle", skip_all)]
+    async fn settle_upload(&self, key: &BlobKey, collect_after: Timestamp) -> Result<(), RepositoryError> {
+        let delete = orphan_blobs::Entity::delete_by_id(key.0.clone())
+            .filter(orphan_blobs::Column::CollectAfterMs.eq(collect_after.timestamp_millis()));
         let result = self.executor.run(delete.exec(&self.executor.writer())).await?;
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 
-    #[instrument(name = "db.orphan_blobs.due", skip_all)]
-    async fn orphans(&self, now: Timestamp, limit: u64) -> Result<Vec<BlobKey>, RepositoryError> {
-        let query = orphan_blobs::Entity::find()
+    #[instrument(name = "db.orphan_blobs.forget", skip_all)]
+    async fn forget_orphan(&self, key: &BlobKey) -> Result<(), RepositoryError> {
+        let delete = orphan_blobs::Entity::delete_by_id(key.0.clone());
+        self.executor.run(delete.exec(&self.executor.writer())).await.map(drop)
+    }
+
+    #[instrument(name = "db.orphan_blobs.take", skip_all)]
+    async fn take_orphans(
+        &self,
+        now: Timestamp,
+        limit: u64,
+        retry_at: Timestamp,
+    ) -> Result<Vec<BlobKey>, RepositoryError> {
+        let due = orphan_blobs::Entity::find()
             .filter(orphan_blobs::Column::CollectAfterMs.lte(now.timestamp_millis()))
             .order_by_asc(orphan_blobs::Column::CollectAfterMs)
-            .limit(limit)
-            .select_only()
-            .column(orphan_blobs::Column::BlobKey)
-            .into_tuple::<String>();
-        let keys = self.executor.run(query.all(&self.executor.writer())).await?;
-        Ok(keys.into_iter().map(BlobKey).collect())
+            .limit(limit);
+        let writer = self.executor.writer();
+        let mut taken = Vec::new();
+        for row in self.executor.run(due.all(&writer)).await? {
+            // Taken only if still as read: an upload settling it, or another sweep, wins otherwise.
+            let take = orphan_blobs::Entity::update_many()
+                .col_expr(orphan_blobs::Column::CollectAfterMs, Expr::value(retry_at.timestamp_millis()))
+                .filter(orphan_blobs::Column::BlobKey.eq(&row.blob_key))
+                .filter(orphan_blobs::Column::CollectAfterMs.eq(row.collect_after_ms));
+            if self.executor.run(take.exec(&writer)).await?.rows_affected == 1 {
+                taken.push(BlobKey(row.blob_key));
+            }
+        }
+        Ok(taken)
     }
 }
 

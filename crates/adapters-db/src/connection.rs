@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr, SqlxSqliteConnector,
+};
 use todo_migration::{MigrationStatus, Migrator, MigratorTrait};
 
 use crate::sqlite::{self, InProcessReads};
@@ -123,7 +125,10 @@ impl Pool {
 /// # Errors
 /// The first migration that fails, which is rolled back where the database allows.
 pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    match one_connection(db).await? {
+        Some(single) => finish(Migrator::up(&single, None).await, single).await,
+        None => Migrator::up(db, None).await,
+    }
 }
 
 /// Rolls back the last `steps` applied migrations.
@@ -131,7 +136,35 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// # Errors
 /// The first migration that fails to roll back.
 pub async fn migrate_down(db: &DatabaseConnection, steps: u32) -> Result<(), DbErr> {
-    Migrator::down(db, Some(steps)).await
+    match one_connection(db).await? {
+        Some(single) => finish(Migrator::down(&single, Some(steps)).await, single).await,
+        None => Migrator::down(db, Some(steps)).await,
+    }
+}
+
+/// On SQLite, a pool of one connection to the same file for the migrations: SQLite checks a
+/// `CREATE` against the schema its connection last read, and a pooled connection other than the
+/// one that just dropped a table, index or trigger may not have read it since ("already
+/// exists"). PostgreSQL runs each migration in a transaction, on one connection already.
+async fn one_connection(db: &DatabaseConnection) -> Result<Option<DatabaseConnection>, DbErr> {
+    // A database in memory lives in its pool's only connection, which is one already.
+    if db.get_database_backend() != DbBackend::Sqlite
+        || db.get_sqlite_connection_pool().options().get_max_connections() == 1
+    {
+        return Ok(None);
+    }
+    let options = db.get_sqlite_connection_pool().connect_options();
+    let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with((*options).clone())
+        .await
+        .map_err(|error| DbErr::Conn(RuntimeErr::SqlxError(Arc::new(error))))?;
+    Ok(Some(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool)))
+}
+
+async fn finish(outcome: Result<(), DbErr>, single: DatabaseConnection) -> Result<(), DbErr> {
+    single.close().await?;
+    outcome
 }
 
 /// Every known migration, in order, with whether it has been applied.

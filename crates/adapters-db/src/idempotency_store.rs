@@ -58,6 +58,7 @@ impl IdempotencyStore for SeaOrmIdempotencyStore {
             body: Set(None),
             created_at: Set(now),
             locked_until: Set(lease_until),
+            claim_token: Set(request.claim.clone()),
         };
         let conflict =
             OnConflict::columns([keys::Column::UserId, keys::Column::IdempotencyKey]).do_nothing().to_owned();
@@ -77,6 +78,7 @@ impl IdempotencyStore for SeaOrmIdempotencyStore {
                 .col_expr(keys::Column::Status, Expr::value(None::<i32>))
                 .col_expr(keys::Column::Body, Expr::value(None::<String>))
                 .col_expr(keys::Column::LockedUntil, Expr::value(lease_until))
+                .col_expr(keys::Column::ClaimToken, Expr::value(request.claim.clone()))
                 .filter(Self::this(user, &request.key))
         };
         if found.created_at < expired_before {
@@ -107,20 +109,24 @@ impl IdempotencyStore for SeaOrmIdempotencyStore {
     async fn complete(
         &self,
         user: UserId,
-        key: &IdempotencyKey,
+        request: &KeyedRequest,
         answer: &RecordedAnswer,
     ) -> Result<(), RepositoryError> {
         let update = keys::Entity::update_many()
             .col_expr(keys::Column::Status, Expr::value(i32::from(answer.status)))
             .col_expr(keys::Column::Body, Expr::value(answer.body.clone()))
-            .filter(Self::this(user, key));
+            .filter(Self::this(user, &request.key))
+            .filter(keys::Column::Status.is_null())
+            .filter(keys::Column::ClaimToken.eq(&request.claim));
         if self.changed(update).await? { Ok(()) } else { Err(RepositoryError::NotFound) }
     }
 
     #[instrument(name = "db.idempotency_keys.release", skip_all)]
-    async fn release(&self, user: UserId, key: &IdempotencyKey) -> Result<(), RepositoryError> {
-        let delete =
-            keys::Entity::delete_many().filter(Self::this(user, key)).filter(keys::Column::Status.is_null());
+    async fn release(&self, user: UserId, request: &KeyedRequest) -> Result<(), RepositoryError> {
+        let delete = keys::Entity::delete_many()
+            .filter(Self::this(user, &request.key))
+            .filter(keys::Column::Status.is_null())
+            .filter(keys::Column::ClaimToken.eq(&request.claim));
         self.executor.run(delete.exec(&self.executor.writer())).await.map(drop)
     }
 

@@ -5,7 +5,8 @@ mod common;
 use chrono::{TimeDelta, TimeZone, Utc};
 use todo_adapters_db::{Pool, SeaOrmIdempotencyStore, SeaOrmTodoRepository, SeaOrmUnitOfWork};
 use todo_application::ports::{
-    Claim, IdempotencyStore, KeyedRequest, RecordedAnswer, TodoRepository, TokenHash, UnitOfWork,
+    Claim, IdempotencyStore, KeyedRequest, RecordedAnswer, RepositoryError, TodoRepository, TokenHash,
+    UnitOfWork,
 };
 use todo_domain::{IdempotencyKey, NewTodo, Timestamp, TodoTitle, User};
 
@@ -20,7 +21,16 @@ async fn user(pool: &Pool, name: &str) -> User {
 }
 
 fn request(key: &str, fingerprint: &str) -> KeyedRequest {
-    KeyedRequest { key: IdempotencyKey::parse(key).unwrap(), fingerprint: TokenHash(fingerprint.into()) }
+    attempt(key, fingerprint, "first")
+}
+
+/// One attempt at a request, with its own claim.
+fn attempt(key: &str, fingerprint: &str, claim: &str) -> KeyedRequest {
+    KeyedRequest {
+        key: IdempotencyKey::parse(key).unwrap(),
+        fingerprint: TokenHash(fingerprint.into()),
+        claim: claim.into(),
+    }
 }
 
 fn answer(body: &str) -> RecordedAnswer {
@@ -42,10 +52,10 @@ on_each_backend! {
         assert_eq!(claim(&store, &ada, &request("k-1", "bbb"), 1).await, Claim::OtherRequest);
         assert_eq!(claim(&store, &bob, &request("k-1", "bbb"), 1).await, Claim::Claimed, "keys are per user");
 
-        store.complete(ada.id, &first.key, &answer("{\"id\":1}")).await.unwrap();
+        store.complete(ada.id, &first, &answer("{\"id\":1}")).await.unwrap();
         assert_eq!(claim(&store, &ada, &first, 2).await, Claim::Answered(answer("{\"id\":1}")));
         assert_eq!(claim(&store, &ada, &request("k-1", "bbb"), 2).await, Claim::OtherRequest);
-        store.release(ada.id, &first.key).await.unwrap();
+        store.release(ada.id, &first).await.unwrap();
         assert_eq!(claim(&store, &ada, &first, 3).await, Claim::Answered(answer("{\"id\":1}")), "an answer stays");
     }
 
@@ -54,11 +64,18 @@ on_each_backend! {
         let store = SeaOrmIdempotencyStore::new(&pool, DEADLINE);
         let first = request("k-2", "aaa");
         assert_eq!(claim(&store, &ada, &first, 0).await, Claim::Claimed);
-        store.release(ada.id, &first.key).await.unwrap();
+        store.release(ada.id, &first).await.unwrap();
         assert_eq!(claim(&store, &ada, &first, 1).await, Claim::Claimed);
         assert_eq!(claim(&store, &ada, &first, 60).await, Claim::InFlight, "the lease runs to 61");
-        assert_eq!(claim(&store, &ada, &first, 62).await, Claim::Claimed, "its process died: taken over");
+        let second = attempt("k-2", "aaa", "second");
+        assert_eq!(claim(&store, &ada, &second, 62).await, Claim::Claimed, "its process died: taken over");
         assert_eq!(claim(&store, &ada, &first, 63).await, Claim::InFlight, "and only once");
+        // The first attempt was only slow: it may neither answer nor give the key back now.
+        assert!(matches!(store.complete(ada.id, &first, &answer("late")).await, Err(RepositoryError::NotFound)));
+        store.release(ada.id, &first).await.unwrap();
+        assert_eq!(claim(&store, &ada, &first, 64).await, Claim::InFlight, "the second attempt still holds it");
+        store.complete(ada.id, &second, &answer("second")).await.unwrap();
+        assert_eq!(claim(&store, &ada, &first, 65).await, Claim::Answered(answer("second")));
     }
 
     async fn a_key_older_than_a_day_names_a_new_request_and_is_pruned(pool) {
@@ -66,7 +83,7 @@ on_each_backend! {
         let store = SeaOrmIdempotencyStore::new(&pool, DEADLINE);
         let old = request("k-3", "aaa");
         assert_eq!(claim(&store, &ada, &old, 0).await, Claim::Claimed);
-        store.complete(ada.id, &old.key, &answer("old")).await.unwrap();
+        store.complete(ada.id, &old, &answer("old")).await.unwrap();
         assert_eq!(claim(&store, &ada, &request("k-3", "bbb"), 86_401).await, Claim::Claimed);
         assert_eq!(claim(&store, &ada, &request("k-4", "ccc"), 10).await, Claim::Claimed);
 
@@ -86,13 +103,13 @@ on_each_backend! {
         let transaction = unit_of_work.begin().await.unwrap();
         let todo = NewTodo { owner: ada.id, title: TodoTitle::parse("t").unwrap(), description: None, completed: false, created_at: at(0) };
         transaction.todos().insert(todo.clone()).await.unwrap();
-        transaction.idempotency_keys().complete(ada.id, &keyed.key, &answer("lost")).await.unwrap();
+        transaction.idempotency_keys().complete(ada.id, &keyed, &answer("lost")).await.unwrap();
         drop(transaction);
         assert_eq!(claim(&store, &ada, &keyed, 1).await, Claim::InFlight, "still only claimed");
 
         let transaction = unit_of_work.begin().await.unwrap();
         transaction.todos().insert(todo).await.unwrap();
-        transaction.idempotency_keys().complete(ada.id, &keyed.key, &answer("kept")).await.unwrap();
+        transaction.idempotency_keys().complete(ada.id, &keyed, &answer("kept")).await.unwrap();
         transaction.commit().await.unwrap();
         assert_eq!(claim(&store, &ada, &keyed, 2).await, Claim::Answered(answer("kept")));
         let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);

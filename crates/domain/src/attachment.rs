@@ -40,7 +40,7 @@ pub struct FileName(String);
 impl FileName {
     pub fn sanitize(raw: &str) -> Self {
         let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
-        let clean: String = last.chars().filter(|c| !c.is_control()).collect();
+        let clean: String = last.chars().filter(|c| !c.is_control() && !is_format(*c)).collect();
         let mut name = clean.trim().to_owned();
         if name.len() > FILE_NAME_MAX_BYTES {
             let mut end = FILE_NAME_MAX_BYTES;
@@ -63,6 +63,13 @@ impl FileName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Invisible characters that change how text around them shows: zero-width ones, the
+/// directional marks, embeddings, overrides and isolates (a name could pass `exe.txt` for
+/// `txt.exe`), and the byte-order mark.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}' | '\u{fff9}'..='\u{fffb}')
 }
 
 /// One attachment, as stored.
@@ -92,6 +99,8 @@ mod tests {
         assert_eq!(FileName::sanitize("../../etc/passwd").as_str(), "passwd");
         assert_eq!(FileName::sanitize("C:\\Users\\ada\\notes.txt").as_str(), "notes.txt");
         assert_eq!(FileName::sanitize("a\u{0}b\r\n.txt").as_str(), "ab.txt");
+        assert_eq!(FileName::sanitize("report\u{202e}fdp.exe").as_str(), "reportfdp.exe");
+        assert_eq!(FileName::sanitize("\u{feff}zero\u{200b}width").as_str(), "zerowidth");
         assert_eq!(FileName::sanitize("dir/").as_str(), "file");
         assert_eq!(FileName::sanitize("..").as_str(), "file");
         assert_eq!(FileName::sanitize("  ").as_str(), "file");

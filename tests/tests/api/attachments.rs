@@ -124,6 +124,9 @@ on_each_backend! {
         let todo = app.new_todo(&token, "t").await["id"].clone();
         let big = upload(&app, &token, &todo, "big.bin", &[7; 4097]).await;
         assert_eq!(big.status, 413, "{}", big.text());
+        // Parts other than the file count against the limit too.
+        let padded = multipart(&[("other", None, None, &[b'x'; 70_000]), ("file", Some("a.txt"), None, b"a")]);
+        assert_eq!(upload_body(&app, &token, &todo, padded).await.status, 413);
         let missing = upload_body(&app, &token, &todo, multipart(&[("other", None, None, b"x")])).await;
         assert_eq!(missing.status, 422);
         assert_eq!(missing.json()["detail"][0]["loc"], json!(["body", "file"]));

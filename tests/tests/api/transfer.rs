@@ -132,6 +132,14 @@ on_each_backend! {
         let exactly = format!("{line}\n").repeat(10_000);
         let response = import(&app, &token, "application/x-ndjson", exactly).await;
         assert_eq!(response.json(), json!({ "created": 10000 }));
+        // A line past 128 KiB is reported, not parsed; the lines around it still are.
+        let long = format!("{}\n[{}0]\n{}\n", json!({ "title": "" }), "0,".repeat(70_000), json!({ "title": "" }));
+        let response = import(&app, &token, "application/x-ndjson", long).await;
+        assert_eq!(response.status, 422);
+        let detail = response.json()["detail"].clone();
+        assert_eq!(detail[1]["loc"], json!(["body", 2]));
+        assert_eq!(detail[1]["msg"], "Value error, a line holds at most 131072 bytes");
+        assert_eq!((detail[0]["loc"].clone(), detail[2]["loc"].clone()), (json!(["body", 1, "title"]), json!(["body", 3, "title"])));
         let big = format!("{}\n", json!({ "title": "a", "description": "d".repeat(9_000) })).repeat(1200);
         assert!(big.len() > 10 * 1024 * 1024);
         assert_eq!(import(&app, &token, "application/x-ndjson", big).await.status, 413);

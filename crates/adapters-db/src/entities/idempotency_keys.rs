@@ -13,6 +13,7 @@ pub struct Model {
     pub body: Option<String>,
     pub created_at: DateTimeUtc,
     pub locked_until: DateTimeUtc,
+    pub claim_token: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

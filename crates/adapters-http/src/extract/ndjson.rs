@@ -17,6 +17,9 @@ use crate::validation::{Rule, ValidationErrors, Violation, validate};
 #[derive(Debug, Clone, Copy)]
 pub struct NdjsonLimits {
     pub bytes: usize,
+    /// The longest line, in bytes: a longer one is reported, never parsed, so that the memory
+    /// a request takes stays a small multiple of this whatever the body holds.
+    pub line_bytes: usize,
     /// Lines that are not blank.
     pub lines: usize,
     /// The 413 message when there are more lines.
@@ -50,11 +53,14 @@ where
         if read > limits.bytes {
             return Err(too_large);
         }
+        // Only the new bytes are searched: what is pending holds no line end.
+        let mut searched = pending.len();
         pending.extend_from_slice(&chunk);
         let mut start = 0;
-        while let Some(end) = pending[start..].iter().position(|byte| *byte == b'\n') {
-            lines.take(&pending[start..start + end])?;
-            start += end + 1;
+        while let Some(end) = pending[searched..].iter().position(|byte| *byte == b'\n') {
+            lines.take(&pending[start..searched + end])?;
+            start = searched + end + 1;
+            searched = start;
         }
         let _ = pending.split_to(start);
     }
@@ -113,6 +119,11 @@ impl<T: DeserializeOwned + garde::Validate<Context = ()>> Lines<T> {
         let at_line = |rule: Rule, input: Value| {
             ValidationErrors::one(Violation::new(rule, "body", None, Some(input))).in_item(self.number)
         };
+        if text.len() > self.limits.line_bytes {
+            let rule = Rule::value_error(&format!("a line holds at most {} bytes", self.limits.line_bytes));
+            self.errors.merge(at_line(rule, Value::Null));
+            return Ok(());
+        }
         match serde_json::from_slice::<Value>(text) {
             Err(error) => {
                 let message = error.to_string();

@@ -8,6 +8,7 @@ use actix_web::http::header::{
 };
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::future::{self, Either};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde_json::Value;
 use todo_application::use_cases::{Principal, Upload};
@@ -67,6 +68,8 @@ pub(crate) async fn upload(
         return Err(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) });
     }
     let mut form = Multipart::new(req.headers(), payload);
+    // Parts other than `file` count against the same limit, so no body is read without bound.
+    let mut budget = limit.saturating_add(FRAMING);
     loop {
         let field = match form.try_next().await {
             Ok(Some(field)) => field,
@@ -74,7 +77,7 @@ pub(crate) async fn upload(
             Err(error) => return Err(multipart_error(error)),
         };
         if field.name() != Some("file") {
-            skip(field).await?;
+            skip(field, &mut budget, limit).await?;
             continue;
         }
         let filename =
@@ -92,8 +95,15 @@ pub(crate) async fn upload(
         })
         .boxed();
         let upload = Upload { filename, content_type, content };
-        let (attached, ()) =
-            futures_util::join!(state.attach_file.execute(user.id, todo, upload), pump(field, sender));
+        let work = state.attach_file.execute(user.id, todo, upload);
+        let feed = pump(field, sender);
+        futures_util::pin_mut!(work, feed);
+        let attached = match future::select(work, feed).await {
+            // The use case is done (an early refusal, say): the rest of the part is not waited for.
+            Either::Left((attached, _)) => attached,
+            // The part is all in the channel, or failed: the use case goes on to its end.
+            Either::Right(((), work)) => work.await,
+        };
         return Ok(HttpResponse::Created().json(AttachmentResponse::from(attached?)));
     }
 }
@@ -109,10 +119,13 @@ async fn pump(mut field: Field, sender: mpsc::Sender<Result<Bytes, std::io::Erro
     }
 }
 
-/// Reads past a part the service does not use.
-async fn skip(mut field: Field) -> Result<(), ApiError> {
+/// Reads past a part the service does not use, within what is left of the budget.
+async fn skip(mut field: Field, budget: &mut u64, limit: u64) -> Result<(), ApiError> {
     while let Some(chunk) = field.next().await {
-        chunk.map_err(multipart_error)?;
+        let length = chunk.map_err(multipart_error)?.len() as u64;
+        *budget = budget
+            .checked_sub(length)
+            .ok_or(ApiError::PayloadTooLarge { limit: usize::try_from(limit).unwrap_or(usize::MAX) })?;
     }
     Ok(())
 }

@@ -24,6 +24,10 @@ use crate::validation::ValidationErrors;
 /// The largest import body: 10 MiB.
 pub const IMPORT_MAX_BYTES: usize = 10 * 1024 * 1024;
 
+/// The longest line of an import: room for the longest todo (10,200 characters of title and
+/// description, each escaped at worst as a surrogate pair, `\ud83d\ude00`, 12 bytes).
+pub const IMPORT_MAX_LINE_BYTES: usize = 128 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/todos/export").route(super::read().to(export_todos)))
         .service(web::resource("/todos/import").route(web::post().to(import_todos)));
@@ -89,8 +93,12 @@ pub(crate) async fn import_todos(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let IdempotencyKeyHeader(key) = key?;
-    let limits =
-        NdjsonLimits { bytes: IMPORT_MAX_BYTES, lines: IMPORT_MAX_TODOS, too_many_lines: TOO_MANY_IMPORTED };
+    let limits = NdjsonLimits {
+        bytes: IMPORT_MAX_BYTES,
+        line_bytes: IMPORT_MAX_LINE_BYTES,
+        lines: IMPORT_MAX_TODOS,
+        too_many_lines: TOO_MANY_IMPORTED,
+    };
     let lines = read_ndjson::<TodoImport>(&req, payload, limits).await?;
     let (mut todos, mut errors) = (Vec::with_capacity(lines.len()), ValidationErrors::default());
     for (line, dto) in lines {

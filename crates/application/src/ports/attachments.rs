@@ -98,10 +98,20 @@ pub trait AttachmentRepository: Send + Sync {
     async fn list(&self, todo: TodoId) -> Result<Vec<Attachment>, RepositoryError>;
     async fn find(&self, todo: TodoId, id: AttachmentId) -> Result<Option<Attachment>, RepositoryError>;
     async fn delete(&self, id: AttachmentId) -> Result<(), RepositoryError>;
-    /// Puts a blob on the ledger, to be removed from `collect_after` on unless forgotten.
+    /// Puts a blob on the ledger, to be removed from `collect_after` on unless settled.
     async fn expect_orphan(&self, key: &BlobKey, collect_after: Timestamp) -> Result<(), RepositoryError>;
-    /// Takes a blob off the ledger (its upload is recorded, or it has been removed).
+    /// Takes an upload's blob off the ledger, provided the sweeper has not taken it (it is still
+    /// due at `collect_after`): [`RepositoryError::NotFound`] otherwise.
+    async fn settle_upload(&self, key: &BlobKey, collect_after: Timestamp) -> Result<(), RepositoryError>;
+    /// Takes a blob off the ledger once it has been removed; one already off is fine.
     async fn forget_orphan(&self, key: &BlobKey) -> Result<(), RepositoryError>;
-    /// Blobs on the ledger whose time has come, at most `limit`.
-    async fn orphans(&self, now: Timestamp, limit: u64) -> Result<Vec<BlobKey>, RepositoryError>;
+    /// Claims up to `limit` blobs due at `now` for removal: each is due again at `retry_at`, so
+    /// that a sweep that fails or dies leaves it for a later one, and an upload can no longer
+    /// settle it.
+    async fn take_orphans(
+        &self,
+        now: Timestamp,
+        limit: u64,
+        retry_at: Timestamp,
+    ) -> Result<Vec<BlobKey>, RepositoryError>;
 }

@@ -11,12 +11,14 @@ pub struct RecordedAnswer {
     pub body: String,
 }
 
-/// A client's named write: its key, and the fingerprint of what it asks (a hash of the
-/// request's meaning, so that the key cannot be reused for another request).
+/// A client's named write: its key, the fingerprint of what it asks (a hash of the request's
+/// meaning, so that the key cannot be reused for another request), and this attempt's own
+/// random claim, so that only the attempt that holds the key may answer or release it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyedRequest {
     pub key: IdempotencyKey,
     pub fingerprint: TokenHash,
+    pub claim: String,
 }
 
 /// What [`IdempotencyStore::claim`] found.
@@ -54,15 +56,16 @@ pub trait IdempotencyStore: Send + Sync {
         lease_until: Timestamp,
         expired_before: Timestamp,
     ) -> Result<Claim, RepositoryError>;
-    /// Records the answer of the claimed key.
+    /// Records the answer of the key, while `request` holds its claim: [`RepositoryError::NotFound`]
+    /// when it does not (its lease ended and another attempt took the key over).
     async fn complete(
         &self,
         user: UserId,
-        key: &IdempotencyKey,
+        request: &KeyedRequest,
         answer: &RecordedAnswer,
     ) -> Result<(), RepositoryError>;
-    /// Forgets a claim whose work failed; an answered key stays.
-    async fn release(&self, user: UserId, key: &IdempotencyKey) -> Result<(), RepositoryError>;
+    /// Forgets `request`'s claim after its work failed; an answer, or another's claim, stays.
+    async fn release(&self, user: UserId, request: &KeyedRequest) -> Result<(), RepositoryError>;
     /// Removes keys first used before `before`, at most `limit` of them; says how many.
     async fn prune(&self, before: Timestamp, limit: u64) -> Result<u64, RepositoryError>;
 }

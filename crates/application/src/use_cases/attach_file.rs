@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use todo_domain::{ATTACHMENTS_PER_TODO, Attachment, FileName, TodoId, UserId};
+use todo_domain::{ATTACHMENTS_PER_TODO, Attachment, FileName, Timestamp, TodoId, UserId};
 use tracing::instrument;
 
 use super::find_owned;
@@ -81,6 +81,12 @@ impl From<BlobError> for AttachFileError {
     }
 }
 
+/// Why an upload was not recorded: before the commit (nothing was), or at it (unknown).
+enum Unrecorded {
+    Before(AttachFileError),
+    AtCommit(AttachFileError),
+}
+
 impl AttachFile {
     pub fn new(
         todos: Arc<dyn TodoRepository>,
@@ -108,7 +114,10 @@ impl AttachFile {
         // Refused before any byte is stored when the limits are reached already.
         self.check(self.attachments.usage(owner, todo).await?, 0)?;
         let key = self.blobs.new_key();
-        self.attachments.expect_orphan(&key, self.clock.now() + UPLOAD_GRACE).await?;
+        // Millisecond precision, as the ledger keeps it: the record settles exactly this.
+        let due = self.clock.now() + UPLOAD_GRACE;
+        let due = chrono::DateTime::from_timestamp_millis(due.timestamp_millis()).unwrap_or(due);
+        self.attachments.expect_orphan(&key, due).await?;
         let stored = match self.blobs.put(&key, upload.content, self.limits.max_bytes).await {
             Ok(stored) => stored,
             Err(error) => {
@@ -125,30 +134,36 @@ impl AttachFile {
             blob_key: key.clone(),
             created_at: self.clock.now(),
         };
-        match self.record(new).await {
+        match self.record(new, due).await {
             Ok(attachment) => Ok(attachment),
-            Err(error) => {
+            Err(Unrecorded::Before(error)) => {
                 self.discard(&key).await;
                 Err(error)
             }
+            // The commit's outcome is unknown: if it took, the blob is the attachment's; if not,
+            // the blob is still on the ledger and the sweeper removes it.
+            Err(Unrecorded::AtCommit(error)) => Err(error),
         }
     }
 
     /// The record, and the blob off the ledger, in one transaction that holds the user's
     /// attachments still, so that two uploads at once cannot both take the last of a limit.
-    async fn record(&self, new: NewAttachment) -> Result<Attachment, AttachFileError> {
-        let transaction = self.unit_of_work.begin().await?;
-        let usage = transaction.attachments().usage(new.owner, new.todo_id).await?;
-        self.check(usage, new.blob.size)?;
-        let attachment = transaction.attachments().insert(new).await?;
-        // Gone from the ledger means the sweeper took the blob: the upload ran past its grace.
-        transaction.attachments().forget_orphan(&BlobKey(attachment.blob_key.clone())).await.map_err(
-            |error| match error {
+    async fn record(&self, new: NewAttachment, due: Timestamp) -> Result<Attachment, Unrecorded> {
+        let before = |error: AttachFileError| Unrecorded::Before(error);
+        let transaction = self.unit_of_work.begin().await.map_err(|e| before(e.into()))?;
+        let usage =
+            transaction.attachments().usage(new.owner, new.todo_id).await.map_err(|e| before(e.into()))?;
+        self.check(usage, new.blob.size).map_err(before)?;
+        let key = new.blob_key.clone();
+        let attachment = transaction.attachments().insert(new).await.map_err(|e| before(e.into()))?;
+        // Not due as set means the sweeper took the blob: the upload ran past its grace.
+        transaction.attachments().settle_upload(&key, due).await.map_err(|error| {
+            before(match error {
                 RepositoryError::NotFound => AttachFileError::Storage(BlobError::NotFound),
                 other => AttachFileError::Repository(other),
-            },
-        )?;
-        transaction.commit().await?;
+            })
+        })?;
+        transaction.commit().await.map_err(|error| Unrecorded::AtCommit(error.into()))?;
         Ok(attachment)
     }
 

@@ -66,7 +66,7 @@ impl CreateTodoOnce {
             let transaction = self.unit_of_work.begin().await?;
             let created = transaction.todos().insert(todo).await?;
             let answer = render(&created);
-            transaction.idempotency_keys().complete(owner, &request.key, &answer).await?;
+            transaction.idempotency_keys().complete(owner, &request, &answer).await?;
             transaction.commit().await?;
             Ok::<_, RepositoryError>(answer)
         };
@@ -76,7 +76,7 @@ impl CreateTodoOnce {
                 Ok(Answer::Fresh(answer))
             }
             Err(error) => {
-                self.keys.release(owner, &request.key).await;
+                self.keys.release(owner, &request).await;
                 Err(error.into())
             }
         }
@@ -85,14 +85,15 @@ impl CreateTodoOnce {
 
 #[cfg(test)]
 mod tests {
-    use mockall::predicate::eq;
 
     use super::*;
     use crate::ports::{
         Claim, IdempotencyStore, MockIdempotencyStore, MockTodoRepository, MockTransaction, MockUnitOfWork,
         TodoRepository, TokenHash,
     };
-    use crate::use_cases::fixtures::{clock, secrets, signalling, silent, todo, unavailable, user_id};
+    use crate::use_cases::fixtures::{
+        clock, secrets, session_id, signalling, silent, todo, unavailable, user_id,
+    };
 
     fn key() -> IdempotencyKey {
         IdempotencyKey::parse("k-1").unwrap()
@@ -110,7 +111,13 @@ mod tests {
             .withf(move |user, request, _, _, _| *user == user_id(2) && request.fingerprint == fingerprint)
             .times(1)
             .return_once(move |_, _, _, _, _| Ok(claim));
-        store.expect_release().with(eq(user_id(2)), eq(key())).times(releases).returning(|_, _| Ok(()));
+        store
+            .expect_release()
+            .withf(|user, request| {
+                *user == user_id(2) && request.key == key() && request.claim == session_id().as_str()
+            })
+            .times(releases)
+            .returning(|_, _| Ok(()));
         Arc::new(IdempotencyKeys::new(Arc::new(store), Arc::new(secrets()), Arc::new(clock())))
     }
 
@@ -122,7 +129,9 @@ mod tests {
         let answer = RecordedAnswer { status: 201, body: "todo 1".into() };
         recorded
             .expect_complete()
-            .with(eq(user_id(2)), eq(key()), eq(answer))
+            .withf(move |user, request, recorded| {
+                *user == user_id(2) && request.key == key() && *recorded == answer
+            })
             .times(usize::from(commits))
             .returning(|_, _, _| Ok(()));
         let mut transaction = MockTransaction::new();

@@ -55,7 +55,7 @@ impl DeleteTodo {
 #[cfg(test)]
 mod tests {
     use mockall::predicate::eq;
-    use todo_domain::Revision;
+    use todo_domain::{Revision, Todo};
 
     use super::*;
     use crate::ports::MockTodoRepository;
@@ -104,8 +104,10 @@ mod tests {
 
     #[tokio::test]
     async fn delete_todo_changed_between_its_check_and_its_delete_fails_the_precondition() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_delete().returning(|_, _| Err(RepositoryError::Stale));
+        let mut todos = MockTodoRepository::new();
+        let mut reads = vec![Todo { revision: revision(2), ..todo(1, 2) }, todo(1, 2)];
+        todos.expect_find().times(2).returning(move |_| Ok(reads.pop()));
+        todos.expect_delete().times(1).returning(|_, _| Err(RepositoryError::Stale));
         let outcome = delete_if(todos, 2, 0, Precondition::OneOf(vec![revision(1)])).await;
         assert!(matches!(outcome, Err(DeleteTodoError::PreconditionFailed)));
     }

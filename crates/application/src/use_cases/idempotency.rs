@@ -52,7 +52,8 @@ impl IdempotencyKeys {
     /// The request `key` names: the key, and the hash of `meaning`, the request's canonical
     /// form (what it asks, not how its bytes were laid out).
     pub(crate) fn request(&self, key: IdempotencyKey, meaning: &str) -> KeyedRequest {
-        KeyedRequest { key, fingerprint: self.secrets.hash(meaning) }
+        let claim = self.secrets.session_id().as_str().to_owned();
+        KeyedRequest { key, fingerprint: self.secrets.hash(meaning), claim }
     }
 
     /// `Ok(None)`: the key is this request's, do the work. `Ok(Some(answer))`: answer that.
@@ -72,8 +73,8 @@ impl IdempotencyKeys {
 
     /// Gives the key back after its work failed, so that the client may try again. If even
     /// that fails, the claim's lease ends it a minute later.
-    pub(crate) async fn release(&self, owner: UserId, key: &IdempotencyKey) {
-        if let Err(error) = self.store.release(owner, key).await {
+    pub(crate) async fn release(&self, owner: UserId, request: &KeyedRequest) {
+        if let Err(error) = self.store.release(owner, request).await {
             tracing::warn!(%error, "an idempotency key could not be given back; its lease will end it");
         }
     }

@@ -90,7 +90,7 @@ impl ImportTodos {
             let created = if new.is_empty() { 0 } else { transaction.todos().insert_many(new).await? };
             let answer = render(created);
             if let Some(request) = &request {
-                transaction.idempotency_keys().complete(owner, &request.key, &answer).await?;
+                transaction.idempotency_keys().complete(owner, request, &answer).await?;
             }
             transaction.commit().await?;
             Ok::<_, RepositoryError>((created, answer))
@@ -104,7 +104,7 @@ impl ImportTodos {
             }
             Err(error) => {
                 if let Some(request) = &request {
-                    self.keys.release(owner, &request.key).await;
+                    self.keys.release(owner, request).await;
                 }
                 Err(error.into())
             }

@@ -70,12 +70,9 @@ pub(crate) async fn change_owned(
         change(&mut todo);
         match todos.update(&todo).await {
             Ok(()) => return Ok(todo),
-            // Another change came between the read and the write. A client that named the
-            // revision it had seen has a stale one now; any other change is made again on
-            // top of the other one.
-            Err(RepositoryError::Stale) if *precondition != Precondition::None => {
-                return Err(ChangeFailure::PreconditionFailed);
-            }
+            // Another change came between the read and the write: read again. The client's
+            // precondition is checked against the new revision (a stale tag now fails it), and
+            // a change without one is made again on top of the other.
             Err(RepositoryError::Stale) if attempts < ATTEMPTS => {}
             Err(error) => return Err(error.into()),
         }
@@ -89,13 +86,18 @@ pub(crate) async fn delete_owned(
     id: TodoId,
     precondition: &Precondition,
 ) -> Result<(), ChangeFailure> {
-    let todo = find_owned(todos, owner, id).await?.ok_or(ChangeFailure::NotFound)?;
-    if !precondition.allows(todo.revision) {
-        return Err(ChangeFailure::PreconditionFailed);
-    }
-    let expected = (*precondition != Precondition::None).then_some(todo.revision);
-    match todos.delete(todo.id, expected).await {
-        Err(RepositoryError::Stale) => Err(ChangeFailure::PreconditionFailed),
-        other => Ok(other?),
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let todo = find_owned(todos, owner, id).await?.ok_or(ChangeFailure::NotFound)?;
+        if !precondition.allows(todo.revision) {
+            return Err(ChangeFailure::PreconditionFailed);
+        }
+        let expected = (*precondition != Precondition::None).then_some(todo.revision);
+        match todos.delete(todo.id, expected).await {
+            // Changed between the read and the delete: check the precondition again.
+            Err(RepositoryError::Stale) if attempts < ATTEMPTS => {}
+            other => return Ok(other?),
+        }
     }
 }

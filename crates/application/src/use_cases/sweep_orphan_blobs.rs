@@ -7,10 +7,14 @@ use crate::ports::{AttachmentRepository, BlobError, BlobStore, Clock, Repository
 /// Blobs removed per round.
 const SWEEP_BATCH: u64 = 100;
 
+/// How long a sweep holds the blobs it took: one that failed or died is retried after that.
+const RETRY_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
 /// Removes the blobs on the orphan ledger whose time has come: those of deleted attachments
-/// (with their todo or user too) and those of uploads that never got recorded. A blob goes
-/// from the store first and from the ledger after, so a crash in between only repeats a
-/// removal that is harmless to repeat.
+/// (with their todo or user too) and those of uploads that never got recorded. A sweep first
+/// takes its blobs on the ledger (an upload can then no longer settle them), removes each from
+/// the store, then takes it off the ledger; a failure or a crash leaves it taken, for another
+/// sweep ten minutes later, and never holds up the other blobs.
 pub struct SweepOrphanBlobs {
     attachments: Arc<dyn AttachmentRepository>,
     blobs: Arc<dyn BlobStore>,
@@ -34,14 +38,18 @@ impl SweepOrphanBlobs {
         Self { attachments, blobs, clock }
     }
 
-    /// Says how many blobs went.
+    /// Says how many blobs went; blobs the store would not remove are logged and retried later.
     #[instrument(name = "sweep_orphan_blobs", skip_all)]
     pub async fn execute(&self) -> Result<u64, SweepOrphanBlobsError> {
         let mut swept = 0;
         loop {
-            let keys = self.attachments.orphans(self.clock.now(), SWEEP_BATCH).await?;
+            let now = self.clock.now();
+            let keys = self.attachments.take_orphans(now, SWEEP_BATCH, now + RETRY_AFTER).await?;
             for key in &keys {
-                self.blobs.delete(key).await?;
+                if let Err(error) = self.blobs.delete(key).await {
+                    tracing::warn!(%error, "a blob could not be removed; it is retried later");
+                    continue;
+                }
                 match self.attachments.forget_orphan(key).await {
                     Ok(()) | Err(RepositoryError::NotFound) => swept += 1,
                     Err(error) => return Err(error.into()),
@@ -66,7 +74,11 @@ mod tests {
     async fn each_orphan_goes_from_the_store_then_from_the_ledger() {
         let mut ledger = MockAttachmentRepository::new();
         let keys = vec![BlobKey("a".into()), BlobKey("b".into())];
-        ledger.expect_orphans().with(eq(now()), eq(SWEEP_BATCH)).times(1).return_once(move |_, _| Ok(keys));
+        ledger
+            .expect_take_orphans()
+            .with(eq(now()), eq(SWEEP_BATCH), eq(now() + RETRY_AFTER))
+            .times(1)
+            .return_once(move |_, _, _| Ok(keys));
         ledger.expect_forget_orphan().times(2).returning(|_| Ok(()));
         let mut blobs = MockBlobStore::new();
         blobs.expect_delete().times(2).returning(|_| Ok(()));
@@ -75,13 +87,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_that_fails_keeps_the_blob_on_the_ledger() {
+    async fn a_blob_the_store_will_not_remove_stays_on_the_ledger_and_the_others_go() {
         let mut ledger = MockAttachmentRepository::new();
-        ledger.expect_orphans().return_once(|_, _| Ok(vec![BlobKey("a".into())]));
-        ledger.expect_forget_orphan().never();
+        let keys = vec![BlobKey("stuck".into()), BlobKey("b".into())];
+        ledger.expect_take_orphans().return_once(|_, _, _| Ok(keys));
+        ledger.expect_forget_orphan().with(eq(BlobKey("b".into()))).times(1).returning(|_| Ok(()));
         let mut blobs = MockBlobStore::new();
-        blobs.expect_delete().returning(|_| Err(BlobError::Unavailable("down".into())));
+        blobs
+            .expect_delete()
+            .with(eq(BlobKey("stuck".into())))
+            .returning(|_| Err(BlobError::Unavailable("down".into())));
+        blobs.expect_delete().with(eq(BlobKey("b".into()))).returning(|_| Ok(()));
         let sweep = SweepOrphanBlobs::new(Arc::new(ledger), Arc::new(blobs), Arc::new(clock()));
-        assert!(matches!(sweep.execute().await, Err(SweepOrphanBlobsError::Storage(_))));
+        assert_eq!(sweep.execute().await.unwrap(), 1);
     }
 }

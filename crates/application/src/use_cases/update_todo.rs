@@ -129,7 +129,9 @@ mod tests {
 
     #[tokio::test]
     async fn update_todo_changed_meanwhile_fails_the_clients_precondition() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
+        let mut todos = MockTodoRepository::new();
+        let mut reads = vec![Todo { revision: revision(2), ..todo(1, 2) }, todo(1, 2)];
+        todos.expect_find().times(2).returning(move |_| Ok(reads.pop()));
         todos.expect_update().times(1).returning(|_| Err(RepositoryError::Stale));
         let outcome = update_if(todos, 2, 0, Precondition::OneOf(vec![revision(1)])).await;
         assert!(matches!(outcome, Err(UpdateTodoError::PreconditionFailed)));
