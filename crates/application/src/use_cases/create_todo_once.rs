@@ -23,15 +23,6 @@ pub enum CreateTodoOnceError {
     Repository(#[from] RepositoryError),
 }
 
-impl From<ClaimFailure> for CreateTodoOnceError {
-    fn from(failure: ClaimFailure) -> Self {
-        match failure {
-            ClaimFailure::Key(error) => Self::Key(error),
-            ClaimFailure::Repository(error) => Self::Repository(error),
-        }
-    }
-}
-
 impl CreateTodoOnce {
     pub fn new(
         unit_of_work: Arc<dyn UnitOfWork>,
@@ -58,7 +49,9 @@ impl CreateTodoOnce {
         field(&mut meaning, description.as_ref().map_or("-", |_| "+"));
         field(&mut meaning, description.as_ref().map_or("", |d| d.as_str()));
         let request = self.keys.request(key, &meaning);
-        if let Some(answer) = self.keys.claim(owner, &request).await? {
+        if let Some(answer) =
+            self.keys.claim(owner, &request).await.map_err(ClaimFailure::into_error::<CreateTodoOnceError>)?
+        {
             return Ok(Answer::Replayed(answer));
         }
         let todo = NewTodo { owner, title, description, completed: false, created_at: self.clock.now() };

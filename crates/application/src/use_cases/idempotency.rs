@@ -109,6 +109,16 @@ impl From<RepositoryError> for ClaimFailure {
     }
 }
 
+impl ClaimFailure {
+    /// As the error of the use case that claimed.
+    pub(crate) fn into_error<E: From<KeyError> + From<RepositoryError>>(self) -> E {
+        match self {
+            Self::Key(error) => error.into(),
+            Self::Repository(error) => error.into(),
+        }
+    }
+}
+
 /// A piece of a canonical form: text that cannot hold NUL (titles and descriptions cannot),
 /// ended by one, so that no two different requests share a form.
 pub(crate) fn field(form: &mut String, text: &str) {

@@ -36,15 +36,6 @@ pub enum ImportTodosError {
     Repository(#[from] RepositoryError),
 }
 
-impl From<ClaimFailure> for ImportTodosError {
-    fn from(failure: ClaimFailure) -> Self {
-        match failure {
-            ClaimFailure::Key(error) => Self::Key(error),
-            ClaimFailure::Repository(error) => Self::Repository(error),
-        }
-    }
-}
-
 impl ImportTodos {
     pub fn new(
         unit_of_work: Arc<dyn UnitOfWork>,
@@ -70,7 +61,8 @@ impl ImportTodos {
         }
         let request = key.map(|key| self.keys.request(key, &meaning(&todos)));
         if let Some(request) = &request
-            && let Some(answer) = self.keys.claim(owner, request).await?
+            && let Some(answer) =
+                self.keys.claim(owner, request).await.map_err(ClaimFailure::into_error::<ImportTodosError>)?
         {
             return Ok(Answer::Replayed(answer));
         }
