@@ -59,18 +59,22 @@ impl CreateTodoOnce {
             let transaction = self.unit_of_work.begin().await?;
             let created = transaction.todos().insert(todo).await?;
             let answer = render(&created);
-            transaction.idempotency_keys().complete(owner, &request, &answer).await?;
+            transaction
+                .idempotency_keys()
+                .complete(owner, &request, &answer)
+                .await
+                .map_err(ClaimFailure::recording)?;
             transaction.commit().await?;
-            Ok::<_, RepositoryError>(answer)
+            Ok::<_, ClaimFailure>(answer)
         };
         match work.await {
             Ok(answer) => {
                 self.signals.publish(owner, Signal::Todos);
                 Ok(Answer::Fresh(answer))
             }
-            Err(error) => {
+            Err(failure) => {
                 self.keys.release(owner, &request).await;
-                Err(error.into())
+                Err(failure.into_error())
             }
         }
     }
@@ -191,5 +195,26 @@ mod tests {
             Arc::new(silent()),
         );
         assert!(matches!(create(once).await, Err(CreateTodoOnceError::Repository(_))));
+    }
+
+    #[tokio::test]
+    async fn an_attempt_that_outran_its_lease_writes_nothing_and_is_told_another_holds_the_key() {
+        let mut todos = MockTodoRepository::new();
+        todos.expect_insert().times(1).returning(|_| Ok(todo(1, 2)));
+        let mut recorded = MockIdempotencyStore::new();
+        recorded.expect_complete().times(1).returning(|_, _, _| Err(RepositoryError::NotFound));
+        let mut transaction = MockTransaction::new();
+        transaction.expect_todos().return_const(Box::new(todos) as Box<dyn TodoRepository>);
+        transaction.expect_idempotency_keys().return_const(Box::new(recorded) as Box<dyn IdempotencyStore>);
+        transaction.expect_commit().never();
+        let mut unit_of_work = MockUnitOfWork::new();
+        unit_of_work.expect_begin().return_once(move || Ok(Box::new(transaction)));
+        let once = CreateTodoOnce::new(
+            Arc::new(unit_of_work),
+            keys(Claim::Claimed, 1),
+            Arc::new(clock()),
+            Arc::new(silent()),
+        );
+        assert!(matches!(create(once).await, Err(CreateTodoOnceError::Key(KeyError::InFlight))));
     }
 }

@@ -110,6 +110,15 @@ impl From<RepositoryError> for ClaimFailure {
 }
 
 impl ClaimFailure {
+    /// Recording the answer failed: a key no longer held was taken over by another attempt
+    /// (this one outran its lease), which is working on it now.
+    pub(crate) fn recording(error: RepositoryError) -> Self {
+        match error {
+            RepositoryError::NotFound => Self::Key(KeyError::InFlight),
+            other => Self::Repository(other),
+        }
+    }
+
     /// As the error of the use case that claimed.
     pub(crate) fn into_error<E: From<KeyError> + From<RepositoryError>>(self) -> E {
         match self {

@@ -82,10 +82,14 @@ impl ImportTodos {
             let created = if new.is_empty() { 0 } else { transaction.todos().insert_many(new).await? };
             let answer = render(created);
             if let Some(request) = &request {
-                transaction.idempotency_keys().complete(owner, request, &answer).await?;
+                transaction
+                    .idempotency_keys()
+                    .complete(owner, request, &answer)
+                    .await
+                    .map_err(ClaimFailure::recording)?;
             }
             transaction.commit().await?;
-            Ok::<_, RepositoryError>((created, answer))
+            Ok::<_, ClaimFailure>((created, answer))
         };
         match work.await {
             Ok((created, answer)) => {
@@ -94,11 +98,11 @@ impl ImportTodos {
                 }
                 Ok(Answer::Fresh(answer))
             }
-            Err(error) => {
+            Err(failure) => {
                 if let Some(request) = &request {
                     self.keys.release(owner, request).await;
                 }
-                Err(error.into())
+                Err(failure.into_error())
             }
         }
     }
