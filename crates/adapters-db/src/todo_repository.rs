@@ -1,10 +1,13 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use todo_application::ports::{RepositoryError, TodoRepository};
-use todo_domain::{NewTodo, Page, Revision, Todo, TodoDescription, TodoFilter, TodoId, TodoTitle, UserId};
+use todo_domain::{
+    NewTodo, Page, Revision, Timestamp, Todo, TodoChanges, TodoDescription, TodoFilter, TodoId, TodoTitle,
+    UserId,
+};
 use tracing::instrument;
 
 use crate::connection::Pool;
@@ -105,18 +108,35 @@ impl TodoRepository for SeaOrmTodoRepository {
         Ok(stored)
     }
 
-    #[instrument(name = "db.todos.update", skip_all)]
-    async fn update(&self, todo: &Todo) -> Result<(), RepositoryError> {
-        let update = todos::Entity::update_many()
-            .col_expr(todos::Column::Title, Expr::value(todo.title.as_str()))
-            .col_expr(todos::Column::Description, Expr::value(todo.description.as_ref().map(|d| d.as_str())))
-            .col_expr(todos::Column::Completed, Expr::value(todo.completed))
-            .col_expr(todos::Column::UpdatedAt, Expr::value(todo.updated_at))
-            .col_expr(todos::Column::Revision, Expr::value(todo.revision.get()))
-            .filter(todos::Column::Id.eq(todo.id.get()))
-            .filter(todos::Column::Revision.eq(todo.revision.get() - 1));
-        let result = self.executor.run(update.exec(&self.executor.writer())).await?;
-        if result.rows_affected == 0 { Err(self.missing_or_stale(todo.id).await) } else { Ok(()) }
+    #[instrument(name = "db.todos.change", skip_all)]
+    async fn change(
+        &self,
+        owner: UserId,
+        id: TodoId,
+        changes: TodoChanges,
+        now: Timestamp,
+        expected: Option<Vec<Revision>>,
+    ) -> Result<Option<Todo>, RepositoryError> {
+        let mut update = todos::Entity::update_many()
+            .col_expr(todos::Column::UpdatedAt, Expr::value(Some(now)))
+            .col_expr(todos::Column::Revision, Expr::col(todos::Column::Revision).add(1))
+            .filter(todos::Column::Id.eq(id.get()))
+            .filter(todos::Column::UserId.eq(owner.get()));
+        if let Some(title) = changes.title {
+            update = update.col_expr(todos::Column::Title, Expr::value(title.as_str()));
+        }
+        if let Some(description) = changes.description {
+            let text = description.as_ref().map(|d| d.as_str().to_owned());
+            update = update.col_expr(todos::Column::Description, Expr::value(text));
+        }
+        if let Some(completed) = changes.completed {
+            update = update.col_expr(todos::Column::Completed, Expr::value(completed));
+        }
+        if let Some(revisions) = expected {
+            update = update.filter(todos::Column::Revision.is_in(revisions.iter().map(|r| r.get())));
+        }
+        let rows = self.executor.run(update.exec_with_returning(&self.executor.writer())).await?;
+        rows.into_iter().next().map(to_todo).transpose()
     }
 
     #[instrument(name = "db.todos.delete", skip_all)]

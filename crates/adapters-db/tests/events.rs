@@ -43,9 +43,8 @@ on_each_backend! {
         // As stored: PostgreSQL keeps microseconds.
         let created = todos.find(created.id).await.unwrap().unwrap();
         todos.insert(new_todo(&bob, "bob's")).await.unwrap();
-        let mut changed = created.clone();
-        changed.apply(todo_domain::TodoChanges { completed: Some(true), ..Default::default() }, Utc::now());
-        todos.update(&changed).await.unwrap();
+        let done = todo_domain::TodoChanges { completed: Some(true), ..Default::default() };
+        todos.change(ada.id, created.id, done, Utc::now(), None).await.unwrap().unwrap();
         todos.delete(created.id, None).await.unwrap();
 
         let events = log.after(ada.id, None, 100).await.unwrap();

@@ -12,8 +12,8 @@ use todo_adapters_db::{
 };
 use todo_application::ports::{RepositoryError, TodoRepository, UniqueKey, UnitOfWork, UserRepository};
 use todo_domain::{
-    EmailAddress, NewTodo, NewUser, Page, PasswordHash, Revision, Timestamp, Todo, TodoDescription,
-    TodoFilter, TodoId, TodoTitle, User, Username,
+    EmailAddress, NewTodo, NewUser, Page, PasswordHash, Revision, Timestamp, Todo, TodoChanges,
+    TodoDescription, TodoFilter, TodoId, TodoTitle, User, Username,
 };
 
 use common::DEADLINE;
@@ -30,6 +30,11 @@ fn new_user(name: &str, email: &str) -> NewUser {
         is_superuser: false,
         created_at: now(),
     }
+}
+
+/// The change that completes a todo.
+fn done() -> TodoChanges {
+    TodoChanges { completed: Some(true), ..TodoChanges::default() }
 }
 
 fn new_todo(owner: &User, title: &str) -> NewTodo {
@@ -103,8 +108,7 @@ on_each_backend! {
             let mine = todos.insert(new_todo(&ada, &format!("ada {i}"))).await.unwrap();
             todos.insert(new_todo(&bob, &format!("bob {i}"))).await.unwrap();
             if i % 2 == 0 {
-                let done = Todo { completed: true, updated_at: Some(now()), revision: mine.revision.next(), ..mine.clone() };
-                todos.update(&done).await.unwrap();
+                todos.change(ada.id, mine.id, done(), now(), None).await.unwrap().unwrap();
             }
             ada_ids.push(mine.id);
         }
@@ -120,39 +124,48 @@ on_each_backend! {
         assert_eq!(ids(open), [ada_ids[1], ada_ids[3], ada_ids[5]]);
     }
 
-    async fn update_stores_every_field_and_reports_a_missing_todo(pool) {
-        let owner = user(&pool, "ada").await;
+    async fn a_change_sets_the_fields_given_the_time_and_the_next_revision_of_the_owners_todo(pool) {
+        let (owner, other) = (user(&pool, "ada").await, user(&pool, "bob").await);
         let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
-        let changed = Todo {
+        let at = now();
+        let changes = TodoChanges {
+            title: Some(TodoTitle::parse("final").unwrap()),
+            description: Some(Some(TodoDescription::parse("done").unwrap())),
+            completed: None,
+        };
+        let changed = todos.change(owner.id, stored.id, changes, at, None).await.unwrap().unwrap();
+        let expected = Todo {
             title: TodoTitle::parse("final").unwrap(),
             description: Some(TodoDescription::parse("done").unwrap()),
-            completed: true,
-            updated_at: Some(now()),
+            updated_at: Some(at),
             revision: stored.revision.next(),
             ..stored.clone()
         };
-        todos.update(&changed).await.unwrap();
-        assert_eq!(todos.find(stored.id).await.unwrap(), Some(changed.clone()));
+        assert_eq!(changed, expected);
+        assert_eq!(todos.find(stored.id).await.unwrap(), Some(expected.clone()));
 
-        let cleared = Todo { description: None, revision: changed.revision.next(), ..changed };
-        todos.update(&cleared).await.unwrap();
-        assert_eq!(todos.find(stored.id).await.unwrap(), Some(cleared.clone()));
+        let cleared = TodoChanges { description: Some(None), ..TodoChanges::default() };
+        let cleared = todos.change(owner.id, stored.id, cleared, at, None).await.unwrap().unwrap();
+        assert_eq!(cleared, Todo { description: None, revision: expected.revision.next(), ..expected });
 
-        let missing = Todo { id: TodoId::new(999).unwrap(), ..cleared };
-        assert!(matches!(todos.update(&missing).await, Err(RepositoryError::NotFound)));
+        assert_eq!(todos.change(other.id, stored.id, done(), now(), None).await.unwrap(), None, "someone else's");
+        let missing = TodoId::new(999).unwrap();
+        assert_eq!(todos.change(owner.id, missing, done(), now(), None).await.unwrap(), None);
     }
 
-    async fn update_and_delete_refuse_a_todo_that_moved_on_from_the_revision_they_expect(pool) {
+    async fn changes_and_deletes_refuse_a_todo_at_another_revision_than_expected(pool) {
         let owner = user(&pool, "ada").await;
         let todos = SeaOrmTodoRepository::new(&pool, DEADLINE);
         let stored = todos.insert(new_todo(&owner, "draft")).await.unwrap();
-        let first = Todo { completed: true, revision: stored.revision.next(), ..stored.clone() };
-        todos.update(&first).await.unwrap();
+        let first = todos.change(owner.id, stored.id, done(), now(), Some(vec![stored.revision])).await.unwrap().unwrap();
         // A second change made from the same read: the todo is at revision 2 now.
-        let second = Todo { title: TodoTitle::parse("lost").unwrap(), ..first.clone() };
-        assert!(matches!(todos.update(&second).await, Err(RepositoryError::Stale)));
+        let stale = todos.change(owner.id, stored.id, done(), now(), Some(vec![stored.revision])).await.unwrap();
+        assert_eq!(stale, None);
         assert_eq!(todos.find(stored.id).await.unwrap(), Some(first.clone()));
+        let either = Some(vec![stored.revision, first.revision]);
+        assert!(todos.change(owner.id, stored.id, done(), now(), either).await.unwrap().is_some());
+        let first = todos.find(stored.id).await.unwrap().unwrap();
 
         assert!(matches!(todos.delete(stored.id, Some(stored.revision)).await, Err(RepositoryError::Stale)));
         assert!(todos.find(stored.id).await.unwrap().is_some());
@@ -182,8 +195,7 @@ on_each_backend! {
                 tokio::spawn(async move {
                     for i in 0..10 {
                         let stored = todos.insert(new_todo(&owner, &format!("{writer}-{i}"))).await?;
-                        let revision = stored.revision.next();
-                        todos.update(&Todo { completed: true, updated_at: Some(now()), revision, ..stored }).await?;
+                        todos.change(owner.id, stored.id, done(), now(), None).await?.ok_or(RepositoryError::NotFound)?;
                     }
                     Ok::<_, RepositoryError>(())
                 })
@@ -253,8 +265,8 @@ on_each_backend! {
                     let user = transaction.users().insert(new_user(&name, &format!("{name}@example.com"))).await?;
                     let first = transaction.todos().insert(new_todo(&user, "first")).await?;
                     transaction.todos().insert(new_todo(&user, "second")).await?;
-                    let revision = first.revision.next();
-                    transaction.todos().update(&Todo { completed: true, revision, ..first }).await?;
+                    let changed = transaction.todos().change(user.id, first.id, done(), now(), None).await?;
+                    changed.ok_or(RepositoryError::NotFound)?;
                     transaction.commit().await?;
                     Ok::<_, RepositoryError>(user)
                 })

@@ -74,6 +74,17 @@ pub struct TodoChanges {
     pub completed: Option<bool>,
 }
 
+impl From<TodoReplacement> for TodoChanges {
+    /// A replacement is the change that sets every field.
+    fn from(replacement: TodoReplacement) -> Self {
+        Self {
+            title: Some(replacement.title),
+            description: Some(replacement.description),
+            completed: Some(replacement.completed),
+        }
+    }
+}
+
 /// A full replacement of everything a user may edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TodoReplacement {

@@ -1,7 +1,7 @@
 //! Conditional changes (HTTP `If-Match`): what a change expects of the todo it changes,
 //! and the read-check-write that the changing use cases share.
 
-use todo_domain::{Revision, Todo, TodoId, UserId};
+use todo_domain::{Revision, Timestamp, Todo, TodoChanges, TodoId, UserId};
 
 use super::find_owned;
 use crate::ports::{RepositoryError, TodoRepository};
@@ -44,38 +44,36 @@ impl From<RepositoryError> for ChangeFailure {
     }
 }
 
-/// How often a change without precondition is read and applied again when other changes
-/// keep coming between its read and its write; after that, the `Stale` error is passed on
-/// (503, worth retrying). Each lost race means another change was committed, so the loop
-/// goes on only while the others make progress; the bound is for a todo under a storm.
+/// How often a deletion is read and tried again when changes keep coming between its read
+/// and its delete; after that, the `Stale` error is passed on (503, worth retrying).
 const ATTEMPTS: usize = 100;
 
-/// Reads the owner's todo, checks the precondition, changes it and writes it back on the
-/// condition that it is still the revision that was read, so no change is lost to another
-/// made at the same moment.
+/// Applies `changes` to the owner's todo, if the precondition allows its revision, in one
+/// statement: the check, the change and the read of the result are atomic, and a change
+/// without precondition applies on top of whatever the todo is by then, never losing another.
 pub(crate) async fn change_owned(
     todos: &dyn TodoRepository,
     owner: UserId,
     id: TodoId,
     precondition: &Precondition,
-    mut change: impl FnMut(&mut Todo),
+    changes: TodoChanges,
+    now: Timestamp,
 ) -> Result<Todo, ChangeFailure> {
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        let mut todo = find_owned(todos, owner, id).await?.ok_or(ChangeFailure::NotFound)?;
-        if !precondition.allows(todo.revision) {
-            return Err(ChangeFailure::PreconditionFailed);
-        }
-        change(&mut todo);
-        match todos.update(&todo).await {
-            Ok(()) => return Ok(todo),
-            // Another change came between the read and the write: read again. The client's
-            // precondition is checked against the new revision (a stale tag now fails it), and
-            // a change without one is made again on top of the other.
-            Err(RepositoryError::Stale) if attempts < ATTEMPTS => {}
-            Err(error) => return Err(error.into()),
-        }
+    let expected = match precondition {
+        Precondition::None => None,
+        Precondition::OneOf(revisions) => Some(revisions.clone()),
+    };
+    let hopeless = expected.as_ref().is_some_and(Vec::is_empty);
+    if !hopeless && let Some(todo) = todos.change(owner, id, changes, now, expected).await? {
+        return Ok(todo);
+    }
+    if *precondition == Precondition::None {
+        return Err(ChangeFailure::NotFound);
+    }
+    // Nothing matched: gone or someone else's (404), or at another revision (412).
+    match find_owned(todos, owner, id).await? {
+        Some(_) => Err(ChangeFailure::PreconditionFailed),
+        None => Err(ChangeFailure::NotFound),
     }
 }
 

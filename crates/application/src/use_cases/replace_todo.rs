@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use todo_domain::{Todo, TodoId, TodoReplacement, UserId};
+use todo_domain::{Todo, TodoChanges, TodoId, TodoReplacement, UserId};
 use tracing::instrument;
 
 use super::precondition::{ChangeFailure, Precondition, change_owned};
@@ -52,11 +52,9 @@ impl ReplaceTodo {
         replacement: TodoReplacement,
         precondition: &Precondition,
     ) -> Result<Todo, ReplaceTodoError> {
-        let now = self.clock.now();
-        let todo = change_owned(self.todos.as_ref(), owner, id, precondition, |todo| {
-            todo.replace(replacement.clone(), now);
-        })
-        .await?;
+        let changes = TodoChanges::from(replacement);
+        let todo =
+            change_owned(self.todos.as_ref(), owner, id, precondition, changes, self.clock.now()).await?;
         self.signals.publish(owner, Signal::Todos);
         Ok(todo)
     }
@@ -65,82 +63,45 @@ impl ReplaceTodo {
 #[cfg(test)]
 mod tests {
     use mockall::predicate::eq;
-    use todo_domain::TodoTitle;
+    use todo_domain::{Revision, TodoTitle};
 
     use super::*;
     use crate::ports::MockTodoRepository;
-    use crate::use_cases::fixtures::{
-        clock, now, signalling, todo, todo_id, todos_holding, unavailable, user_id,
-    };
+    use crate::use_cases::fixtures::{clock, now, signalling, todo, todo_id, user_id};
 
     fn replacement() -> TodoReplacement {
         TodoReplacement { title: TodoTitle::parse("new").unwrap(), description: None, completed: true }
     }
 
-    async fn replace(
-        todos: MockTodoRepository,
-        owner: i64,
-        publishes: usize,
-    ) -> Result<Todo, ReplaceTodoError> {
-        ReplaceTodo::new(
-            Arc::new(todos),
-            Arc::new(clock()),
-            Arc::new(signalling(owner, Signal::Todos, publishes)),
-        )
-        .execute(user_id(owner), todo_id(1), replacement(), &Precondition::None)
-        .await
+    #[tokio::test]
+    async fn replace_todo_sets_every_field_in_one_statement() {
+        let stored = Todo { title: replacement().title, description: None, completed: true, ..todo(1, 2) };
+        let mut todos = MockTodoRepository::new();
+        let every_field =
+            TodoChanges { title: Some(replacement().title), description: Some(None), completed: Some(true) };
+        let returned = stored.clone();
+        todos
+            .expect_change()
+            .with(eq(user_id(2)), eq(todo_id(1)), eq(every_field), eq(now()), eq(None))
+            .times(1)
+            .return_once(move |_, _, _, _, _| Ok(Some(returned)));
+        let replaced =
+            ReplaceTodo::new(Arc::new(todos), Arc::new(clock()), Arc::new(signalling(2, Signal::Todos, 1)))
+                .execute(user_id(2), todo_id(1), replacement(), &Precondition::None)
+                .await;
+        assert_eq!(replaced.unwrap(), stored);
     }
 
     #[tokio::test]
-    async fn replace_todo_stores_every_field_the_time_and_the_next_revision() {
-        let expected = Todo {
-            title: replacement().title,
-            description: None,
-            completed: true,
-            updated_at: Some(now()),
-            revision: todo(1, 2).revision.next(),
-            ..todo(1, 2)
-        };
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().with(eq(expected.clone())).times(1).returning(|_| Ok(()));
-        assert_eq!(replace(todos, 2, 1).await.unwrap(), expected);
-    }
-
-    #[tokio::test]
-    async fn replace_todo_hides_someone_elses_todo_and_changes_nothing() {
-        assert!(matches!(
-            replace(todos_holding(Some(todo(1, 2))), 3, 0).await,
-            Err(ReplaceTodoError::NotFound)
-        ));
-    }
-
-    #[tokio::test]
-    async fn replace_todo_reports_a_missing_todo_as_not_found() {
-        assert!(matches!(replace(todos_holding(None), 2, 0).await, Err(ReplaceTodoError::NotFound)));
-    }
-
-    #[tokio::test]
-    async fn replace_todo_with_another_revision_fails_and_changes_nothing() {
-        let todos = todos_holding(Some(todo(1, 2))); // an update would panic
-        let stale = Precondition::OneOf(vec![todo(1, 2).revision.next()]);
+    async fn replace_todo_at_another_revision_fails_the_precondition() {
+        let mut todos = MockTodoRepository::new();
+        todos.expect_change().return_once(|_, _, _, _, _| Ok(None));
+        todos.expect_find().returning(|_| Ok(Some(todo(1, 2))));
+        let stale = Precondition::OneOf(vec![Revision::new(5).unwrap()]);
         let outcome =
             ReplaceTodo::new(Arc::new(todos), Arc::new(clock()), Arc::new(signalling(2, Signal::Todos, 0)))
                 .execute(user_id(2), todo_id(1), replacement(), &stale)
                 .await;
         assert!(matches!(outcome, Err(ReplaceTodoError::PreconditionFailed)));
-    }
-
-    #[tokio::test]
-    async fn replace_todo_reports_a_todo_deleted_meanwhile_as_not_found() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().returning(|_| Err(RepositoryError::NotFound));
-        assert!(matches!(replace(todos, 2, 0).await, Err(ReplaceTodoError::NotFound)));
-    }
-
-    #[tokio::test]
-    async fn replace_todo_passes_storage_failures_on() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().returning(|_| Err(unavailable()));
-        assert!(matches!(replace(todos, 2, 0).await, Err(ReplaceTodoError::Repository(_))));
     }
 }

@@ -52,11 +52,8 @@ impl UpdateTodo {
         changes: TodoChanges,
         precondition: &Precondition,
     ) -> Result<Todo, UpdateTodoError> {
-        let now = self.clock.now();
-        let todo = change_owned(self.todos.as_ref(), owner, id, precondition, |todo| {
-            todo.apply(changes.clone(), now);
-        })
-        .await?;
+        let todo =
+            change_owned(self.todos.as_ref(), owner, id, precondition, changes, self.clock.now()).await?;
         self.signals.publish(owner, Signal::Todos);
         Ok(todo)
     }
@@ -73,28 +70,8 @@ mod tests {
         clock, now, signalling, todo, todo_id, todos_holding, unavailable, user_id,
     };
 
-    async fn update_if(
-        todos: MockTodoRepository,
-        owner: i64,
-        publishes: usize,
-        precondition: Precondition,
-    ) -> Result<Todo, UpdateTodoError> {
-        let changes = TodoChanges { completed: Some(true), ..TodoChanges::default() };
-        UpdateTodo::new(
-            Arc::new(todos),
-            Arc::new(clock()),
-            Arc::new(signalling(owner, Signal::Todos, publishes)),
-        )
-        .execute(user_id(owner), todo_id(1), changes, &precondition)
-        .await
-    }
-
-    async fn update(
-        todos: MockTodoRepository,
-        owner: i64,
-        publishes: usize,
-    ) -> Result<Todo, UpdateTodoError> {
-        update_if(todos, owner, publishes, Precondition::None).await
+    fn changes() -> TodoChanges {
+        TodoChanges { completed: Some(true), ..TodoChanges::default() }
     }
 
     fn revision(raw: i64) -> Revision {
@@ -105,79 +82,73 @@ mod tests {
         Todo { completed: true, updated_at: Some(now()), revision: revision(2), ..todo(1, 2) }
     }
 
-    #[tokio::test]
-    async fn update_todo_stores_the_changed_fields_the_time_and_the_next_revision() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().with(eq(completed())).times(1).returning(|_| Ok(()));
-        assert_eq!(update(todos, 2, 1).await.unwrap(), completed());
+    async fn update_if(
+        todos: MockTodoRepository,
+        publishes: usize,
+        precondition: Precondition,
+    ) -> Result<Todo, UpdateTodoError> {
+        UpdateTodo::new(Arc::new(todos), Arc::new(clock()), Arc::new(signalling(2, Signal::Todos, publishes)))
+            .execute(user_id(2), todo_id(1), changes(), &precondition)
+            .await
+    }
+
+    /// A store whose one `change` (with these expected revisions) returns `outcome`.
+    fn changing(expected: Option<Vec<Revision>>, outcome: Option<Todo>) -> MockTodoRepository {
+        let mut todos = MockTodoRepository::new();
+        todos
+            .expect_change()
+            .with(eq(user_id(2)), eq(todo_id(1)), eq(changes()), eq(now()), eq(expected))
+            .times(1)
+            .return_once(move |_, _, _, _, _| Ok(outcome));
+        todos
     }
 
     #[tokio::test]
-    async fn update_todo_with_a_matching_revision_changes_it() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().with(eq(completed())).times(1).returning(|_| Ok(()));
-        let outcome = update_if(todos, 2, 1, Precondition::OneOf(vec![revision(1)])).await;
+    async fn update_todo_changes_the_owners_todo_in_one_statement_and_signals() {
+        assert_eq!(
+            update_if(changing(None, Some(completed())), 1, Precondition::None).await.unwrap(),
+            completed()
+        );
+    }
+
+    #[tokio::test]
+    async fn update_todo_with_a_matching_revision_changes_it_only_at_that_revision() {
+        let todos = changing(Some(vec![revision(1)]), Some(completed()));
+        let outcome = update_if(todos, 1, Precondition::OneOf(vec![revision(1)])).await;
         assert_eq!(outcome.unwrap(), completed());
     }
 
     #[tokio::test]
-    async fn update_todo_with_another_revision_fails_and_changes_nothing() {
-        let todos = todos_holding(Some(todo(1, 2))); // an update would panic
-        let outcome = update_if(todos, 2, 0, Precondition::OneOf(vec![revision(2)])).await;
+    async fn update_todo_at_another_revision_fails_the_precondition() {
+        let mut todos = changing(Some(vec![revision(2)]), None);
+        todos.expect_find().with(eq(todo_id(1))).returning(|_| Ok(Some(todo(1, 2))));
+        let outcome = update_if(todos, 0, Precondition::OneOf(vec![revision(2)])).await;
         assert!(matches!(outcome, Err(UpdateTodoError::PreconditionFailed)));
     }
 
     #[tokio::test]
-    async fn update_todo_changed_meanwhile_fails_the_clients_precondition() {
-        let mut todos = MockTodoRepository::new();
-        let mut reads = vec![Todo { revision: revision(2), ..todo(1, 2) }, todo(1, 2)];
-        todos.expect_find().times(2).returning(move |_| Ok(reads.pop()));
-        todos.expect_update().times(1).returning(|_| Err(RepositoryError::Stale));
-        let outcome = update_if(todos, 2, 0, Precondition::OneOf(vec![revision(1)])).await;
+    async fn update_todo_with_no_usable_tag_changes_nothing() {
+        let todos = todos_holding(Some(todo(1, 2))); // a change would panic
+        let outcome = update_if(todos, 0, Precondition::OneOf(Vec::new())).await;
         assert!(matches!(outcome, Err(UpdateTodoError::PreconditionFailed)));
     }
 
     #[tokio::test]
-    async fn update_todo_changed_meanwhile_without_precondition_is_made_again_on_the_new_revision() {
-        let mut todos = MockTodoRepository::new();
-        let mut reads = vec![Todo { revision: revision(2), ..todo(1, 2) }, todo(1, 2)];
-        todos.expect_find().times(2).returning(move |_| Ok(reads.pop()));
-        let mut writes = vec![Ok(()), Err(RepositoryError::Stale)];
-        todos.expect_update().times(2).returning(move |_| writes.pop().unwrap());
-        let stored = update(todos, 2, 1).await.unwrap();
-        assert_eq!(stored, Todo { revision: revision(3), ..completed() });
-    }
-
-    #[tokio::test]
-    async fn update_todo_gives_up_after_a_few_lost_races() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().times(100).returning(|_| Err(RepositoryError::Stale));
-        let outcome = update(todos, 2, 0).await;
-        assert!(matches!(outcome, Err(UpdateTodoError::Repository(RepositoryError::Stale))));
-    }
-
-    #[tokio::test]
-    async fn update_todo_hides_someone_elses_todo_and_changes_nothing() {
-        let todos = todos_holding(Some(todo(1, 2))); // an update would panic
-        assert!(matches!(update(todos, 3, 0).await, Err(UpdateTodoError::NotFound)));
-    }
-
-    #[tokio::test]
-    async fn update_todo_reports_a_missing_todo_as_not_found() {
-        assert!(matches!(update(todos_holding(None), 2, 0).await, Err(UpdateTodoError::NotFound)));
-    }
-
-    #[tokio::test]
-    async fn update_todo_reports_a_todo_deleted_meanwhile_as_not_found() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().returning(|_| Err(RepositoryError::NotFound));
-        assert!(matches!(update(todos, 2, 0).await, Err(UpdateTodoError::NotFound)));
+    async fn update_todo_reports_a_missing_or_someone_elses_todo_as_not_found() {
+        assert!(matches!(
+            update_if(changing(None, None), 0, Precondition::None).await,
+            Err(UpdateTodoError::NotFound)
+        ));
+        let mut todos = changing(Some(vec![revision(1)]), None);
+        todos.expect_find().returning(|_| Ok(Some(todo(1, 3))));
+        let outcome = update_if(todos, 0, Precondition::OneOf(vec![revision(1)])).await;
+        assert!(matches!(outcome, Err(UpdateTodoError::NotFound)));
     }
 
     #[tokio::test]
     async fn update_todo_passes_storage_failures_on() {
-        let mut todos = todos_holding(Some(todo(1, 2)));
-        todos.expect_update().returning(|_| Err(unavailable()));
-        assert!(matches!(update(todos, 2, 0).await, Err(UpdateTodoError::Repository(_))));
+        let mut todos = MockTodoRepository::new();
+        todos.expect_change().returning(|_, _, _, _, _| Err(unavailable()));
+        assert!(matches!(update_if(todos, 0, Precondition::None).await, Err(UpdateTodoError::Repository(_))));
     }
 }
