@@ -124,9 +124,15 @@ on_each_backend! {
         let todo = app.new_todo(&token, "t").await["id"].clone();
         let big = upload(&app, &token, &todo, "big.bin", &[7; 4097]).await;
         assert_eq!(big.status, 413, "{}", big.text());
-        // Parts other than the file count against the limit too.
+        // Parts other than the file count against the limit too, whether the body's length is
+        // declared or not.
         let padded = multipart(&[("other", None, None, &[b'x'; 70_000]), ("file", Some("a.txt"), None, b"a")]);
-        assert_eq!(upload_body(&app, &token, &todo, padded).await.status, 413);
+        assert_eq!(upload_body(&app, &token, &todo, padded.clone()).await.status, 413);
+        assert_eq!(chunked_upload_status(&app, &token, &todo, &padded).await, 413);
+        let big = multipart(&[("file", Some("big.bin"), None, &[7; 5000])]);
+        assert_eq!(chunked_upload_status(&app, &token, &todo, &big).await, 413);
+        let fits = multipart(&[("other", None, None, b"x"), ("file", Some("small.bin"), None, &[7; 100])]);
+        assert_eq!(chunked_upload_status(&app, &token, &todo, &fits).await, 201);
         let missing = upload_body(&app, &token, &todo, multipart(&[("other", None, None, b"x")])).await;
         assert_eq!(missing.status, 422);
         assert_eq!(missing.json()["detail"][0]["loc"], json!(["body", "file"]));
@@ -139,8 +145,8 @@ on_each_backend! {
         }
         let over = upload(&app, &token, &todo, "a.bin", &[1; 4000]).await;
         assert_eq!((over.status, over.json()), (409, json!({ "detail": "Storage quota exceeded" })));
-        // Twenty per todo.
-        for _ in 0..18 {
+        // Twenty per todo (the chunked upload above was one).
+        for _ in 0..17 {
             assert_eq!(upload(&app, &token, &todo, "s.txt", b"s").await.status, 201);
         }
         let many = upload(&app, &token, &todo, "s.txt", b"s").await;
@@ -191,6 +197,31 @@ on_each_backend! {
         app.execute_sql("INSERT INTO orphan_blobs (blob_key, collect_after_ms) VALUES ('attachments/ff/ffcrashed', 0)").await;
         blobs_become(&app, 0).await;
     }
+}
+
+/// The status of a multipart upload sent with `Transfer-Encoding: chunked` (no `Content-Length`,
+/// so only the service's own counting can stop it), over a raw socket.
+async fn chunked_upload_status(app: &TestApp, token: &str, todo: &Value, body: &[u8]) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /todos/{todo}/attachments HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for chunk in body.chunks(8192) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        // The service may answer and close before it has read everything.
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
 }
 
 /// Lists the keys in `bucket` of an S3-compatible server, by its REST API.
