@@ -6,48 +6,12 @@
 //
 //   node docs.test.mjs            (TODO_API_BINARY, CHROMIUM and SCREENSHOTS may be set)
 
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { keepOnLoopback, launchBrowser, screenshots, startService } from "./harness.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const target = process.env.CARGO_TARGET_DIR ?? join(root, "target");
-const binary = process.env.TODO_API_BINARY ?? join(target, "debug/todo-api");
-const screenshots = process.env.SCREENSHOTS ?? join(target, "browser");
 const USER = { username: "ada", email: "ada@example.com", password: "correct horse battery" };
-
-async function freePort() {
-  return new Promise((done) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-async function startService() {
-  const port = await freePort();
-  const directory = mkdtempSync(join(tmpdir(), "todo-api-browser-"));
-  const service = spawn(binary, ["serve"], {
-    env: { PATH: process.env.PATH, APP_SERVER__PORT: String(port), APP_DATABASE__URL: `sqlite://${directory}/todo.db`, APP_LOG__FILTER: "warn",
-      APP_STORAGE__URL: `file://${directory}/blobs` },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; attempt < 200; attempt++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) return { base, service, directory };
-    } catch {
-      await new Promise((wait) => setTimeout(wait, 50));
-    }
-  }
-  throw new Error("the service did not start");
-}
 
 async function seed(base) {
   const registered = await fetch(`${base}/auth/register`, {
@@ -70,16 +34,9 @@ async function seed(base) {
 }
 
 async function main() {
-  const { base, service, directory } = await startService();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-      "--disable-background-networking", "--disable-component-update",
-      // Belt and braces: no host name resolves, so nothing could leave even unrouted.
-      "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ],
-  });
+  const service = await startService();
+  const { base } = service;
+  const browser = await launchBrowser();
   const leaked = [];
   const problems = [];
   try {
@@ -87,12 +44,7 @@ async function main() {
     mkdirSync(screenshots, { recursive: true });
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     // Every request that is not for the service is recorded and refused.
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(base) || url.startsWith("data:") || url.startsWith("blob:")) return route.continue();
-      leaked.push(url);
-      return route.abort();
-    });
+    await keepOnLoopback(context, base, leaked);
     const page = await context.newPage();
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
 
@@ -193,8 +145,7 @@ async function main() {
     await page.screenshot({ path: join(screenshots, "redoc.png"), fullPage: false });
   } finally {
     await browser.close();
-    service.kill("SIGTERM");
-    rmSync(directory, { recursive: true, force: true });
+    await service.cleanUp();
   }
   assert.deepEqual(leaked, [], "requests left the host");
   assert.deepEqual(problems, [], "the pages had errors");

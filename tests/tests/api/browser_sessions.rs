@@ -107,3 +107,18 @@ on_each_backend! {
         assert_eq!(open(&app, None).await.status, 200, "no Origin: not a browser's cross-site request");
     }
 }
+
+#[actix_web::test]
+async fn in_production_the_cookie_is_secure() {
+    let app = spawn_app_with(todo_tests::Backend::Sqlite, |settings| {
+        settings.environment = todo_bootstrap::settings::Environment::Production;
+    })
+    .await;
+    app.register("ada", "ada@example.com", PASSWORD).await;
+    let response = open(&app, None).await;
+    assert_eq!(response.status, 200, "{}", response.text());
+    let (_, attributes) = set_cookie(&response);
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/auth/session"] {
+        assert!(attributes.contains(attribute), "{attribute} missing: {attributes}");
+    }
+}

@@ -30,3 +30,4 @@ mod transfer;
 mod tutorial;
 mod users;
 mod validation;
+mod web_app;

@@ -11,6 +11,7 @@ pub(crate) mod static_files;
 pub(crate) mod todos;
 pub(crate) mod transfer;
 pub(crate) mod users;
+pub(crate) mod web_app;
 
 use actix_web::{Route, guard, web};
 
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     todos::configure(cfg);
     attachments::configure(cfg);
     admin::configure(cfg);
+    web_app::configure(cfg);
 }
 
 /// A route for `GET` that also answers `HEAD`, as every readable resource should.
