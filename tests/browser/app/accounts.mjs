@@ -85,6 +85,24 @@ export async function restoredSession(world, page) {
   await page.reload();
   await heading(page, "My todos").waitFor();
 
+  // The app's files are revalidated by their ETags: a reload gets 304s. (In a context
+  // of its own: intercepting requests, as the others do, turns the browser's cache off.)
+  const cached = await world.newPage({}, { route: false });
+  await cached.goto(`${world.base}/app/`);
+  await heading(cached, "Log in").waitFor();
+  const files = [];
+  const record = (response) => {
+    // The scripts and the style sheet; the page itself and the favicon are reloaded whole.
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith("/app/") && /\.(js|css)$/.test(path)) files.push(response.status());
+  };
+  cached.on("response", record);
+  await cached.reload();
+  await heading(cached, "Log in").waitFor();
+  assert.ok(files.length >= 10 && files.every((status) => status === 304), `revalidated: ${files}`);
+  world.figures.push(`a reload revalidated the ${files.length} scripts and style sheet of the app, every one answered 304`);
+  await cached.context().close();
+
   // A tab whose clock is ours: the access token (30 minutes) is refreshed a minute before it expires.
   const tab = world.watch(await page.context().newPage());
   await tab.clock.install();
