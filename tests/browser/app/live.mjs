@@ -2,6 +2,7 @@
 // event stream was cut by a restart of the service resumes with Last-Event-ID.
 
 import assert from "node:assert/strict";
+import { eventually } from "../harness.mjs";
 import { heading } from "./accounts.mjs";
 import { addTodo, apiCall, todoItem } from "./todos.mjs";
 
@@ -20,15 +21,25 @@ export async function liveChanges(world, page) {
   await todoItem(other, "Seen in the other tab").waitFor({ state: "detached", timeout: 2_000 });
   await other.close();
 
-  // A restart cuts the stream; the tab reconnects and says where it was.
+  // The service goes down long enough for several failed tries, and comes back; the tab
+  // reconnects and says where it was.
   const reconnects = [];
+  let failed = 0;
   const record = (request) => {
     if (new URL(request.url()).pathname === "/todos/events") reconnects.push(request);
   };
-  await world.service.restart();
+  const failure = (request) => {
+    if (new URL(request.url()).pathname === "/todos/events") failed += 1;
+  };
   page.on("request", record);
+  page.on("requestfailed", failure);
+  await world.service.stop();
+  await eventually("three failed tries to reconnect", () => failed >= 3, 30_000);
+  await page.locator('#live[data-state="waiting"]').waitFor();
+  await world.service.start();
+  page.off("requestfailed", failure);
   await apiCall(world, "POST", "/todos/", { title: "Made while the tab reconnected" });
-  await todoItem(page, "Made while the tab reconnected").waitFor({ timeout: 15_000 });
+  await todoItem(page, "Made while the tab reconnected").waitFor({ timeout: 40_000 });
   page.off("request", record);
   const resumed = [];
   for (const request of reconnects) {

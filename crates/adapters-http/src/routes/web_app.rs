@@ -11,7 +11,9 @@
 //! the names carry no hash, so the browser revalidates, and an unchanged file costs a 304.
 //!
 //! `GET /reset-password?token=...`, the link of the password-reset e-mail, sends the browser
-//! on to the app's reset form with the token in the fragment, which never reaches a server.
+//! on to the app's reset form with the token in the fragment, which no server sees and no
+//! `Referer` carries; the app takes it out of the address bar as it loads. (The link itself
+//! carries it in its query: the service logs paths, never queries.)
 
 use actix_web::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, ETAG, HeaderValue, LOCATION, REFERRER_POLICY,

@@ -17,15 +17,23 @@ export class ApiError extends Error {
   }
 }
 
-let access = null; // { token, scope }
+let access = null; // { token, subject, scope }
 let renewal = null; // the timer of the next refresh
 let refreshing = null; // the refresh in flight, shared by everyone who needs it
+let era = 0; // counts log-outs: a refresh that began before one is not adopted after it
 const watchers = new Set();
+const tokenWatchers = new Set();
 
 /** Calls `watch(loggedIn)` whenever the session starts or ends. */
 export function onSession(watch) {
   watchers.add(watch);
   return () => watchers.delete(watch);
+}
+
+/** Calls `watch()` whenever a new access token arrives. */
+export function onToken(watch) {
+  tokenWatchers.add(watch);
+  return () => tokenWatchers.delete(watch);
 }
 
 export function loggedIn() {
@@ -39,20 +47,46 @@ export function accessToken() {
 
 const delay = (ms) => new Promise((done) => setTimeout(done, ms));
 
+/** The token's `sub` claim: whose token it is. Read only to notice a change of person. */
+function subjectOf(token) {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return String(JSON.parse(atob(payload)).sub);
+  } catch {
+    return null;
+  }
+}
+
 function adopt(answer) {
-  const was = access !== null;
-  access = { token: answer.access_token, scope: answer.scope ?? "" };
-  clearTimeout(renewal);
+  const was = access;
+  const subject = subjectOf(answer.access_token);
+  if (was && was.subject !== subject) {
+    // Another tab logged someone else in, and the shared cookie is now theirs: nothing this
+    // page holds (a half-filled form, the events' position) may carry over. Start afresh.
+    access = null;
+    clearTimeout(renewal);
+    window.location.replace("/app/#/todos");
+    window.location.reload();
+    return;
+  }
+  access = { token: answer.access_token, subject, scope: answer.scope ?? "" };
   // A minute before expiry, or at three quarters of a short lifetime.
   const lifetime = Number(answer.expires_in) || 60;
   const lead = Math.min(60, lifetime / 4);
-  renewal = setTimeout(refresh, (lifetime - lead) * 1000);
+  renewLater((lifetime - lead) * 1000);
   if (!was) watchers.forEach((watch) => watch(true));
+  tokenWatchers.forEach((watch) => watch());
+}
+
+function renewLater(ms) {
+  clearTimeout(renewal);
+  renewal = setTimeout(refresh, ms);
 }
 
 function drop() {
   const was = access !== null;
   access = null;
+  era += 1;
   clearTimeout(renewal);
   if (was) watchers.forEach((watch) => watch(false));
 }
@@ -68,33 +102,44 @@ async function errorOf(response) {
   return new ApiError(response.status, detail);
 }
 
-/** A new access token from the session cookie; false when there is no live session. */
+/** A new access token from the session cookie; false when none came (yet). */
 export function refresh() {
-  refreshing ??= renew().finally(() => {
+  // Tabs share the cookie, and a refresh token is spent when used: tabs take turns, so that
+  // each presents the cookie the one before it left.
+  const turn = () => (navigator.locks ? navigator.locks.request("todo-session-refresh", renew) : renew());
+  refreshing ??= turn().finally(() => {
     refreshing = null;
   });
   return refreshing;
 }
 
 async function renew() {
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const started = era;
+  for (let attempt = 0; attempt < 3; attempt++) {
     let response;
     try {
       response = await fetch("/auth/session/refresh", { method: "POST", credentials: "same-origin" });
     } catch {
       // No connection: keep what we have and try again shortly.
-      clearTimeout(renewal);
-      renewal = setTimeout(refresh, 5000);
+      if (access) renewLater(5000);
       return false;
     }
+    // Logged out meanwhile: whatever came back belongs to no one here.
+    if (started !== era) return false;
     if (response.ok) {
       adopt(await response.json());
       return true;
     }
-    if (response.status !== 401) return false;
-    // Another tab of this browser may have rotated the shared cookie a moment ago: the
-    // browser now holds its successor, so one more try settles it.
-    await delay(300);
+    if (response.status !== 401) {
+      // The service is busy or restarting (429, 503): the session is not in question.
+      if (access) renewLater(5000);
+      return false;
+    }
+    // With no session held here, 401 means there is none. Holding one, a tab of another
+    // window, or without locks, may have rotated the shared cookie a moment ago: the browser
+    // then holds its successor, so a later try settles it.
+    if (!access) break;
+    await delay(300 * (attempt + 1));
   }
   drop();
   return false;
@@ -111,13 +156,17 @@ export async function logIn(username, password) {
   adopt(await response.json());
 }
 
-/** Ends this browser's session and removes its cookie. */
+/** Ends this browser's session and removes its cookie; throws, logged in still, if it could not. */
 export async function logOut() {
+  await refreshing?.catch(() => {});
+  let response;
   try {
-    await fetch("/auth/session", { method: "DELETE", credentials: "same-origin" });
-  } finally {
-    drop();
+    response = await fetch("/auth/session", { method: "DELETE", credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "You are still logged in: the service could not be reached. Try again.");
   }
+  if (!response.ok) throw await errorOf(response);
+  drop();
 }
 
 /** Forgets the session here, when the server has already ended it (log out everywhere). */
@@ -141,13 +190,17 @@ function prepare(method, { json, form, body, headers = {} }) {
 /** The response to `method path`, refreshed and retried once on 401; throws ApiError unless 2xx/304. */
 export async function send(method, path, options = {}) {
   const init = prepare(method, options);
+  let used = null;
   const attempt = () => {
-    if (access) init.headers.Authorization = `Bearer ${access.token}`;
+    used = access?.token ?? null;
+    if (used) init.headers.Authorization = `Bearer ${used}`;
     return fetch(path, init);
   };
   let response = await attempt();
   if (response.status === 401 && access && options.auth !== false) {
-    response = (await refresh()) ? await attempt() : response;
+    // A token newer than the one refused may have arrived meanwhile: then it is enough.
+    const fresh = access.token !== used || (await refresh());
+    if (fresh && access) response = await attempt();
   }
   if (!response.ok && response.status !== 304) throw await errorOf(response);
   return response;
@@ -193,7 +246,8 @@ export async function upload(path, file, progress) {
 
 /** Saves a response's body as a file, named as its Content-Disposition says. */
 export async function saveAs(response, fallback) {
-  const blob = await response.blob();
+  // As bytes to save, whatever they claim to be: never a document of this origin to open.
+  const blob = new Blob([await response.blob()], { type: "application/octet-stream" });
   const link = document.createElement("a");
   link.href = URL.createObjectURL(blob);
   link.download = fileName(response.headers.get("Content-Disposition")) ?? fallback;

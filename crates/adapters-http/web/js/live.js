@@ -7,7 +7,7 @@
 // try it refreshes the token first, and it backs off up to 30 s. A view that may have missed
 // changes (no event seen yet, or the service's `reset`) refetches.
 
-import { accessToken, refresh } from "./api.js";
+import { accessToken, loggedIn, onToken, refresh } from "./api.js";
 
 const TYPES = ["todo.created", "todo.updated", "todo.deleted", "reset"];
 const listeners = new Set();
@@ -16,6 +16,7 @@ let lastId = null;
 let failures = 0;
 let retry = null;
 let wanted = false;
+let refreshedFor = null; // the token this outage already refreshed once
 
 /** Calls `listener(event)` for every event until the returned function is called. */
 export function subscribe(listener) {
@@ -50,6 +51,7 @@ function connect() {
   source = stream;
   stream.addEventListener("open", () => {
     failures = 0;
+    refreshedFor = null;
     indicate("on");
   });
   for (const type of TYPES) {
@@ -77,17 +79,33 @@ function connect() {
 
 function schedule() {
   clearTimeout(retry);
-  const wait = Math.min(30_000, 1000 * 2 ** failures);
+  // 1, 2, 4 ... 30 s, each a little earlier or later, so that a restarted service is not met
+  // by every client at the same instant.
+  const wait = Math.min(30_000, 1000 * 2 ** failures) * (0.8 + Math.random() * 0.4);
   failures += 1;
   retry = setTimeout(async () => {
-    // After a failed try the token is the likely cause: get a new one first.
-    if (failures > 1 && !(await refresh())) return;
+    retry = null;
+    if (!wanted) return;
+    // After a failed try the token may be the cause (expired, revoked): one refresh per
+    // token, not one per try, or a long outage would spend a refresh token every time.
+    const token = accessToken();
+    if (failures > 1 && token && refreshedFor !== token) {
+      refreshedFor = token;
+      await refresh();
+    }
+    if (!loggedIn()) return; // the refresh was refused: main.js shows the log-in.
     // Whatever happened while away is replayed from lastId, or announced by a reset; with
     // no id yet, the views refetch to be sure.
     if (lastId === null) deliver({ type: "reset" });
     connect();
+    if (!source) schedule();
   }, wait);
 }
+
+// A token that arrives while the stream is down (a refresh of api.js's own) is worth a try now.
+onToken(() => {
+  if (wanted && !source && retry === null) connect();
+});
 
 /** Follows the events while logged in. */
 export function start() {

@@ -26,6 +26,15 @@ const routes = [
 let cleanup = null;
 let firstPage = true;
 let wantedAfterLogIn = null;
+let navigation = 0; // counts moves: a view still loading when the next begins is discarded
+
+// The e-mail's reset token, taken out of the address bar before anything else happens, so
+// that it stays in this page's memory only.
+let resetToken = null;
+if (window.location.hash.startsWith("#/reset-password?")) {
+  resetToken = new URLSearchParams(window.location.hash.split("?", 2)[1]).get("token");
+  window.history.replaceState(null, "", "#/reset-password");
+}
 
 /** Where the fragment points: its path and its query. */
 function location() {
@@ -56,25 +65,41 @@ async function route() {
     return go("#/login", { replace: true });
   }
   if (audience === "guest" && loggedIn()) return go("#/todos", { replace: true });
+  const mine = ++navigation;
   cleanup?.();
   cleanup = null;
-  main.replaceChildren();
+  // Each view draws into a box of its own: one overtaken by the next move draws into a box
+  // that is no longer on the page.
+  const box = document.createElement("div");
+  main.replaceChildren(box);
   const params = pattern.exec(path).slice(1);
+  if (path === "/reset-password" && query.get("token")) {
+    resetToken = query.get("token");
+    window.history.replaceState(null, "", "#/reset-password");
+  }
+  if (path === "/reset-password" && resetToken) query.set("token", resetToken);
+  let done = null;
   try {
-    cleanup = (await view(main, { params, query, go, afterLogIn })) ?? null;
+    done = (await view(box, { params, query, go, afterLogIn })) ?? null;
   } catch (error) {
+    // Overtaken, or refused because the session ended meanwhile (which moves to the log-in).
+    if (mine !== navigation || (error.status === 401 && !loggedIn())) return;
     console.error(error);
-    main.replaceChildren();
     const heading = document.createElement("h1");
     heading.textContent = "Something went wrong";
     const message = document.createElement("p");
     message.className = "alert";
     message.textContent = error.message ?? String(error);
-    main.append(heading, message);
+    box.replaceChildren(heading, message);
   }
+  if (mine !== navigation) {
+    done?.();
+    return;
+  }
+  cleanup = done;
   // After a move within the app, the new page's heading takes the focus, so that keyboard and
   // screen-reader users start there; a page just loaded starts at the top, at the skip link.
-  const heading = main.querySelector("h1");
+  const heading = box.querySelector("h1");
   if (heading) {
     heading.tabIndex = -1;
     if (!firstPage) heading.focus();
@@ -105,7 +130,16 @@ onSession((active) => {
 });
 
 document.getElementById("log-out").addEventListener("click", async () => {
-  await logOut();
+  try {
+    await logOut();
+  } catch (error) {
+    // Still logged in: saying otherwise on a shared computer would be a lie that matters.
+    const message = document.createElement("p");
+    message.className = "alert";
+    message.setAttribute("role", "alert");
+    message.textContent = error.message;
+    main.prepend(message);
+  }
 });
 
 document.getElementById("skip").addEventListener("click", (event) => {

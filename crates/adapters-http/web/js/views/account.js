@@ -1,7 +1,7 @@
 // The account page: who is logged in, the open sessions (each can be ended, or all at once),
 // and the password change, which ends every other session.
 
-import { call, forget } from "../api.js";
+import { call, forget, logOut } from "../api.js";
 import { alertSlot, announce, field, formatDate, h, noticeSlot, onSubmit } from "../dom.js";
 
 export async function view(main) {
@@ -25,7 +25,7 @@ export async function view(main) {
         onclick: async () => {
           try {
             await call("DELETE", `/users/me/sessions/${encodeURIComponent(session.id)}`);
-            if (session.current) return forget();
+            if (session.current) return await logOut().catch(forget);
             announce("The session is ended.");
             await showSessions();
           } catch (error) {
@@ -62,7 +62,8 @@ export async function view(main) {
       onclick: async () => {
         try {
           await call("DELETE", "/users/me/sessions");
-          forget();
+          // This browser's session is over too; clearing its cookie is a courtesy.
+          await logOut().catch(forget);
         } catch (error) {
           sessionsAlert.textContent = error.message;
         }

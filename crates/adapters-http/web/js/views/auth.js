@@ -96,9 +96,8 @@ export function forgotPassword(main) {
 }
 
 export function resetPassword(main, { query, go }) {
+  // main.js took the token out of the address bar as the page loaded; it is in memory only.
   const token = query.get("token") ?? "";
-  // The token stays in this page's memory only, not in the address bar or history.
-  if (token) history.replaceState(null, "", "#/reset-password");
   const form = h(
     "form",
     { novalidate: true, "aria-label": "Choose a new password" },

@@ -10,6 +10,7 @@ export async function detail(main, { params, go }) {
   const id = Number(params[0]);
   let etag = null;
   let dirty = false;
+  let deleting = false;
   const notice = noticeSlot();
   const updated = h("p", { class: "meta" });
 
@@ -72,11 +73,13 @@ export async function detail(main, { params, go }) {
       type: "button",
       class: "danger",
       onclick: async () => {
+        deleting = true;
         try {
           await send("DELETE", `/todos/${id}`, { headers: etag ? { "If-Match": etag } : {} });
           announce("The todo is deleted.");
           go("#/todos");
         } catch (error) {
+          deleting = false;
           if (error.status === 412) await load();
           form.querySelector(".alert").textContent =
             error.status === 412 ? "This todo was changed elsewhere meanwhile: check it before deleting." : error.message;
@@ -87,29 +90,11 @@ export async function detail(main, { params, go }) {
   );
   actions.append(remove);
 
-  try {
-    await load();
-  } catch (error) {
-    if (error.status !== 404) throw error;
-    main.append(
-      h("h1", {}, "Todo not found"),
-      h("p", {}, "It may have been deleted. ", h("a", { href: "#/todos" }, "Back to the list")),
-    );
-    return undefined;
-  }
   const files = attachments(id, { save: (response, name) => saveAs(response, name) });
-  main.append(
-    h("h1", {}, "Edit todo"),
-    updated,
-    notice,
-    form,
-    files.section,
-  );
-  await files.load();
-
+  // Followed from before the first read, so that no change falls between the two.
   const unsubscribe = live.subscribe(async (event) => {
     const mine = event.todo?.id === id || event.todo_id === id;
-    if (event.type === "todo.deleted" && mine) {
+    if (event.type === "todo.deleted" && mine && !deleting) {
       announce("This todo was deleted elsewhere.");
       go("#/todos", { replace: true });
     } else if ((event.type === "todo.updated" && mine) || event.type === "reset") {
@@ -119,5 +104,29 @@ export async function detail(main, { params, go }) {
       await files.load().catch(() => {});
     }
   });
+  try {
+    await load();
+  } catch (error) {
+    unsubscribe();
+    if (error.status !== 404) throw error;
+    main.append(
+      h("h1", {}, "Todo not found"),
+      h("p", {}, "It may have been deleted. ", h("a", { href: "#/todos" }, "Back to the list")),
+    );
+    return undefined;
+  }
+  main.append(
+    h("h1", {}, "Edit todo"),
+    updated,
+    notice,
+    form,
+    files.section,
+  );
+  try {
+    await files.load();
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
   return unsubscribe;
 }

@@ -8,6 +8,7 @@ import * as live from "../live.js";
 import { transfer } from "./transfer.js";
 
 const PAGE_SIZE = 20;
+const MAX_PAGE = 100_000;
 const FILTERS = [
   ["all", "All", null],
   ["open", "Open", "false"],
@@ -16,7 +17,7 @@ const FILTERS = [
 
 export async function list(main, { query, go }) {
   const filter = FILTERS.find(([key]) => key === query.get("show")) ?? FILTERS[0];
-  const page = Math.max(1, Number.parseInt(query.get("page") ?? "1", 10) || 1);
+  const page = Math.min(MAX_PAGE, Math.max(1, Number.parseInt(query.get("page") ?? "1", 10) || 1));
   const here = (changes) => {
     const next = new URLSearchParams({ show: filter[0], page: String(page), ...changes });
     return `#/todos?${next}`;
@@ -25,20 +26,29 @@ export async function list(main, { query, go }) {
   const items = h("ul", { class: "todos", "aria-label": "Todos", "aria-busy": "true" });
   const listAlert = alertSlot();
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
+  const listHeading = h("h2", { id: "list-heading", tabindex: "-1" }, "Todos");
 
+  let latest = 0;
   async function load() {
+    const mine = ++latest;
+    items.setAttribute("aria-busy", "true");
     const params = new URLSearchParams({ skip: String((page - 1) * PAGE_SIZE), limit: String(PAGE_SIZE + 1) });
     if (filter[2] !== null) params.set("completed", filter[2]);
     const todos = await call("GET", `/todos/?${params}`);
+    // Two loads in flight (a toggle and a live change) may answer out of order: the last asked wins.
+    if (mine !== latest) return;
     const more = todos.length > PAGE_SIZE;
     const shown = todos.slice(0, PAGE_SIZE);
-    if (shown.length === 0 && page > 1) return go(here({ page: String(page - 1) }), { replace: true });
-    // Whoever was on a control keeps it when the list is redrawn by a live change.
-    const focused = document.activeElement?.dataset?.key;
+    // A page emptied meanwhile (or a stale link): back to the first, in one step.
+    if (shown.length === 0 && page > 1) return go(here({ page: "1" }), { replace: true });
+    // Whoever was on a control keeps it when the list is redrawn; a deleted one's place goes
+    // to the list's heading, not to the top of the page.
+    const focused = document.activeElement;
+    const key = items.contains(focused) ? focused.dataset.key : null;
     items.replaceChildren(...shown.map(item));
     if (shown.length === 0) items.append(h("li", { class: "empty" }, emptyText(filter[0])));
     items.setAttribute("aria-busy", "false");
-    if (focused) items.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
+    if (key) (items.querySelector(`[data-key="${CSS.escape(key)}"]`) ?? listHeading).focus();
     pager.replaceChildren(
       page > 1 ? h("a", { href: here({ page: String(page - 1) }), rel: "prev" }, "← Previous") : h("span"),
       h("span", { "aria-current": "page" }, `Page ${page}`),
@@ -101,7 +111,11 @@ export async function list(main, { query, go }) {
       h(
         "div",
         { class: "actions" },
-        h("a", { href: `#/todos/${todo.id}`, class: "button secondary", "aria-label": `Edit “${todo.title}”` }, "Edit"),
+        h(
+          "a",
+          { href: `#/todos/${todo.id}`, class: "button secondary", "aria-label": `Edit “${todo.title}”`, "data-key": `edit-${todo.id}` },
+          "Edit",
+        ),
         remove,
       ),
     );
@@ -159,7 +173,7 @@ export async function list(main, { query, go }) {
     h(
       "section",
       { "aria-labelledby": "list-heading" },
-      h("h2", { id: "list-heading" }, "Todos"),
+      listHeading,
       filters,
       listAlert,
       items,
