@@ -174,10 +174,18 @@ def start_ours(binary, database_url, workdir, in_process_reads=True):
         "APP_RATE_LIMIT__FAILED_LOGINS_PER_USERNAME__MAX": "1000000",
         "APP_RATE_LIMIT__FAILED_LOGINS_PER_CLIENT__MAX": "1000000",
     }
+    # Settings to compare come from the bench's own environment, e.g. the principal cache
+    # off: APP_AUTH__PRINCIPAL_CACHE_CAPACITY=0 python3 bench/run.py
+    env.update(overrides())
     process = subprocess.Popen([str(binary), "serve"], env=env, cwd=workdir, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base, process)
     return base, process
+
+
+def overrides():
+    """The service's settings given to the bench as APP_... variables."""
+    return {name: value for name, value in os.environ.items() if name.startswith("APP_")}
 
 
 def start_peer(workdir):
@@ -311,11 +319,12 @@ def main():
 
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
               "duration_s": duration, "connections": CONNECTIONS, "profile": profile,
-              "sqlite_reads": "sqlx" if args.sqlx_reads else "in-process"}
+              "sqlite_reads": "sqlx" if args.sqlx_reads else "in-process", "settings": overrides()}
     with tempfile.TemporaryDirectory() as workdir:
         scripts = Path(workdir)
         reads = "sqlx" if args.sqlx_reads else "in-process"
-        print(f"Todo API ({profile}) on SQLite ({reads} reads), {CONNECTIONS} connections, {duration} s per endpoint:",
+        settings = "".join(f", {name}={value}" for name, value in sorted(overrides().items()))
+        print(f"Todo API ({profile}) on SQLite ({reads} reads{settings}), {CONNECTIONS} connections, {duration} s per endpoint:",
               flush=True)
         base, process = start_ours(binary, f"sqlite://{workdir}/bench.db", workdir, not args.sqlx_reads)
         try:

@@ -238,6 +238,21 @@ impl TestApp {
         tokens["access_token"].as_str().expect("BUG: no access_token").to_owned()
     }
 
+    /// Deactivates `username` as an administrator would (`PATCH /admin/users/{id}`), through
+    /// a superuser made for the purpose. The service learns of it at once; a change made behind
+    /// its back in SQL reaches a cached principal only when the cache entry expires.
+    pub async fn deactivate(&self, username: &str) {
+        let root = self.superuser_token(&format!("root-of-{username}")).await;
+        let users = self.get("/admin/users?limit=100", Some(&root)).await.json();
+        let id =
+            users.as_array().expect("BUG: no user list").iter().find(|user| user["username"] == username);
+        let id = id.expect("BUG: no such user")["id"].as_i64().expect("BUG: no id");
+        let body = json!({ "is_active": false });
+        let response =
+            self.request(Method::PATCH, &format!("/admin/users/{id}"), Some(&root), Some(body)).await;
+        assert_eq!(response.status, 200, "deactivating {username}: {}", response.text());
+    }
+
     pub async fn create_todo(&self, token: &str, body: Value) -> TestResponse {
         self.request(Method::POST, "/todos/", Some(token), Some(body)).await
     }

@@ -12,7 +12,7 @@ mod postgres;
 mod redis_pubsub;
 mod remote;
 
-pub use local::LocalSignals;
+pub use local::{AccessObserver, LocalSignals};
 pub use postgres::{PgBroadcast, SIGNALS_CHANNEL};
 pub use redis_pubsub::{REDIS_CHANNEL, RedisBroadcast};
 pub use remote::{Broadcast, BroadcastError, Inbox, RemoteSignals};

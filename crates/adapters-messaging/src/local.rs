@@ -14,7 +14,13 @@ use tokio::sync::watch;
 #[derive(Clone, Default)]
 pub struct LocalSignals {
     users: Arc<Mutex<HashMap<UserId, watch::Sender<Generations>>>>,
+    on_access: Option<AccessObserver>,
 }
+
+/// Told of every access signal this process sees, its own and other processes', whether or
+/// not the user has a stream open: `Some(user)`, or `None` when any user's may have been
+/// missed. Called synchronously, before `publish` returns: keep it short.
+pub type AccessObserver = Arc<dyn Fn(Option<UserId>) + Send + Sync>;
 
 /// How many times each kind of signal was published for a user since their channel opened.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,8 +45,20 @@ impl LocalSignals {
         Self::default()
     }
 
+    /// The same signals, also telling `observer` of each access signal (a cache of
+    /// credentials forgets with it).
+    #[must_use]
+    pub fn observing_access(self, observer: AccessObserver) -> Self {
+        Self { on_access: Some(observer), ..self }
+    }
+
     /// Wakes `user`'s streams in this process with `signals`.
     pub fn wake(&self, user: UserId, signals: Signals) {
+        if signals.access
+            && let Some(observe) = &self.on_access
+        {
+            observe(Some(user));
+        }
         if let Some(sender) = self.lock().get(&user) {
             sender.send_modify(|generations| generations.bump(signals));
         }
@@ -48,6 +66,11 @@ impl LocalSignals {
 
     /// Wakes every stream in this process: after a gap in what other processes told us.
     pub fn wake_all(&self, signals: Signals) {
+        if signals.access
+            && let Some(observe) = &self.on_access
+        {
+            observe(None);
+        }
         for sender in self.lock().values() {
             sender.send_modify(|generations| generations.bump(signals));
         }
@@ -138,6 +161,22 @@ mod tests {
         assert_eq!(first.next().await, todos);
         assert_eq!(second.next().await, todos);
         assert_eq!(next_within(&mut other, Duration::from_millis(20)).await, None);
+    }
+
+    #[test]
+    fn the_access_observer_hears_every_access_signal_and_only_those() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let signals = LocalSignals::new().observing_access(Arc::new({
+            let heard = heard.clone();
+            move |user| heard.lock().unwrap().push(user)
+        }));
+        // Nobody has a stream open: the observer hears it all the same.
+        signals.publish(user(1), Signal::Access);
+        signals.publish(user(2), Signal::Todos);
+        signals.wake(user(3), Signals::ALL);
+        signals.wake_all(Signals { todos: true, access: false });
+        signals.wake_all(Signals::ALL);
+        assert_eq!(*heard.lock().unwrap(), vec![Some(user(1)), Some(user(3)), None]);
     }
 
     #[tokio::test]

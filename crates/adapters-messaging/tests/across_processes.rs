@@ -36,7 +36,10 @@ async fn signals_cross_between_processes(writer: Arc<dyn Broadcast>, reader: Arc
     let (writer, writer_tasks) = RemoteSignals::start(writer, LocalSignals::new(), coalesce);
     let (reader, reader_tasks) = RemoteSignals::start(reader, LocalSignals::new(), coalesce);
     let user = some_user();
+    // Both listening: a listener that connects wakes its process's streams once with every
+    // signal (what it may have missed), which would blur what this test looks for.
     tokio::time::timeout(WITHIN, reader.until_listening()).await.expect("the reader never listened");
+    tokio::time::timeout(WITHIN, writer.until_listening()).await.expect("the writer never listened");
     let mut there = reader.subscribe(user);
     let mut here = writer.subscribe(user);
     writer.publish(user, Signal::Todos);

@@ -127,6 +127,10 @@ pub struct AuthSettings {
     /// later, a theft that revokes the session.
     pub refresh_reuse_grace_seconds: i64,
     pub max_concurrent_hashes: usize,
+    /// Principals (the user and session of an access token) kept in memory; 0: none.
+    pub principal_cache_capacity: u64,
+    /// A kept principal is read again after this long, even if no change was signalled.
+    pub principal_cache_ttl_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

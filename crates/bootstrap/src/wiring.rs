@@ -12,13 +12,16 @@ use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
     RandomSecrets, SystemClock,
 };
+use todo_adapters_cache::{CacheLimits, CachedPrincipals};
 use todo_adapters_db::{
     Pool, SeaOrmApiKeyRepository, SeaOrmAttachmentRepository, SeaOrmHealthCheck, SeaOrmIdempotencyStore,
     SeaOrmPasswordResetRepository, SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoEventLog,
     SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
-use todo_adapters_messaging::{Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals};
+use todo_adapters_messaging::{
+    AccessObserver, Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals,
+};
 use todo_adapters_storage::{ObjectStoreBlobs, S3Options, StorageUrl};
 use todo_application::ports::{
     ApiKeyRepository, AttachmentRepository, BlobStore, Clock, EventSignals, HealthCheck, PasswordHasher,
@@ -34,7 +37,7 @@ use todo_application::use_cases::{
     RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
-use crate::settings::{QuotaSettings, Settings, SignalTransport, StorageSettings};
+use crate::settings::{AuthSettings, QuotaSettings, Settings, SignalTransport, StorageSettings};
 use crate::workers::{AbortOnDrop, JobRuntime};
 
 /// How long the readiness probe waits for the database.
@@ -61,7 +64,9 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let api_keys: Arc<dyn ApiKeyRepository> = Arc::new(SeaOrmApiKeyRepository::new(pool, deadline));
     let secrets: Arc<dyn Secrets> = Arc::new(RandomSecrets);
     let events: Arc<dyn TodoEventLog> = Arc::new(SeaOrmTodoEventLog::new(pool, deadline));
-    let (signals, signal_tasks) = signals(settings, pool)?;
+    let (principals, forget_principals) =
+        cached_principals(Arc::new(SeaOrmPrincipalStore::new(pool, deadline)), &settings.auth);
+    let (signals, signal_tasks) = signals(settings, pool, forget_principals)?;
     let idempotency = Arc::new(SeaOrmIdempotencyStore::new(pool, deadline));
     let keys = Arc::new(IdempotencyKeys::new(idempotency, secrets.clone(), clock.clone()));
     let blobs: Arc<dyn BlobStore> = Arc::new(blobs(&settings.storage)?);
@@ -84,7 +89,6 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         })));
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
     let sessions: Arc<dyn SessionRepository> = Arc::new(SeaOrmSessionRepository::new(pool, deadline));
-    let principals: Arc<dyn PrincipalStore> = Arc::new(SeaOrmPrincipalStore::new(pool, deadline));
     let follow_todo_events = FollowTodoEvents::new(
         events,
         signals.clone(),
@@ -216,8 +220,15 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
 /// Live-event signals between every process of the service, coalesced (ADR 0010, 0011):
 /// through Redis pub/sub when configured, otherwise PostgreSQL's `NOTIFY`; on SQLite within
 /// this process only (one process owns the file).
-fn signals(settings: &Settings, pool: &Pool) -> anyhow::Result<(Arc<dyn EventSignals>, Vec<AbortOnDrop>)> {
-    let local = LocalSignals::new();
+fn signals(
+    settings: &Settings,
+    pool: &Pool,
+    observer: Option<AccessObserver>,
+) -> anyhow::Result<(Arc<dyn EventSignals>, Vec<AbortOnDrop>)> {
+    let local = match observer {
+        Some(observer) => LocalSignals::new().observing_access(observer),
+        None => LocalSignals::new(),
+    };
     let broadcast: Arc<dyn Broadcast> = match (settings.events.signals, &settings.redis.url, pool.postgres())
     {
         (SignalTransport::Redis, Some(url), _) => Arc::new(
@@ -230,6 +241,30 @@ fn signals(settings: &Settings, pool: &Pool) -> anyhow::Result<(Arc<dyn EventSig
     let coalesce = Duration::from_millis(settings.events.notify_coalesce_ms);
     let (signals, tasks) = RemoteSignals::start(broadcast, local, coalesce);
     Ok((Arc::new(signals), tasks.into_iter().map(AbortOnDrop).collect()))
+}
+
+/// The principal store behind `Authenticate`, wrapped in its cache unless the cache is off; and
+/// what forgets cached principals when an access signal says they changed (ADR 0016).
+fn cached_principals(
+    store: Arc<dyn PrincipalStore>,
+    settings: &AuthSettings,
+) -> (Arc<dyn PrincipalStore>, Option<AccessObserver>) {
+    if settings.principal_cache_capacity == 0 {
+        return (store, None);
+    }
+    let cache = Arc::new(CachedPrincipals::new(
+        store,
+        CacheLimits {
+            capacity: settings.principal_cache_capacity,
+            time_to_live: Duration::from_secs(settings.principal_cache_ttl_seconds),
+        },
+    ));
+    let forget = cache.clone();
+    let observer: AccessObserver = Arc::new(move |user| match user {
+        Some(user) => forget.forget_user(user),
+        None => forget.forget_all(),
+    });
+    (cache, Some(observer))
 }
 
 /// Whether the database answers, within the probe's timeout.

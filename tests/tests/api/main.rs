@@ -19,6 +19,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod passwords;
+mod principal_cache;
 mod rate_limits;
 mod sessions;
 mod sqlite_lock;

@@ -63,7 +63,9 @@ impl SetUserFlags {
         }
         let overview = transaction.users().find_overview(target).await?.ok_or(SetUserFlagsError::NotFound)?;
         transaction.commit().await?;
-        if flags.is_active == Some(false) {
+        // Either flag decides what the user's credentials may do (a demoted user loses the
+        // admin routes at once): whoever holds them, a stream or a cache, must look again.
+        if flags.is_active.is_some() || flags.is_superuser.is_some() {
             self.signals.publish(target, Signal::Access);
         }
         Ok(overview)
@@ -107,14 +109,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn promoting_touches_no_session() {
-        let promote = UserFlags { is_active: None, is_superuser: Some(true) };
-        let mut users = MockUserRepository::new();
-        users.expect_set_flags().with(eq(user_id(2)), eq(promote)).times(1).returning(|_, _| Ok(()));
-        users.expect_find_overview().returning(|_| Ok(Some(overview())));
-        let unit_of_work = transaction_with_users(MockSessionRepository::new(), users, true);
-        let set = SetUserFlags::new(Arc::new(unit_of_work), Arc::new(clock()), Arc::new(silent()));
-        assert!(set.execute(user_id(1), user_id(2), promote).await.is_ok());
+    async fn promoting_or_demoting_touches_no_session_but_signals_the_change() {
+        for is_superuser in [true, false] {
+            let flags = UserFlags { is_active: None, is_superuser: Some(is_superuser) };
+            let mut users = MockUserRepository::new();
+            users.expect_set_flags().with(eq(user_id(2)), eq(flags)).times(1).returning(|_, _| Ok(()));
+            users.expect_find_overview().returning(|_| Ok(Some(overview())));
+            let unit_of_work = transaction_with_users(MockSessionRepository::new(), users, true);
+            let signals = Arc::new(signalling(2, Signal::Access, 1));
+            let set = SetUserFlags::new(Arc::new(unit_of_work), Arc::new(clock()), signals);
+            assert!(set.execute(user_id(1), user_id(2), flags).await.is_ok());
+        }
     }
 
     #[tokio::test]

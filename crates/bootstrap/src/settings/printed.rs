@@ -115,6 +115,8 @@ impl fmt::Debug for AuthSettings {
             .field("token_ttl_minutes", &self.token_ttl_minutes)
             .field("refresh_reuse_grace_seconds", &self.refresh_reuse_grace_seconds)
             .field("max_concurrent_hashes", &self.max_concurrent_hashes)
+            .field("principal_cache_capacity", &self.principal_cache_capacity)
+            .field("principal_cache_ttl_seconds", &self.principal_cache_ttl_seconds)
             .finish()
     }
 }

@@ -1,0 +1,127 @@
+//! The principal cache in front of a mocked store: a hit reads nothing, a change forgets at
+//! once, and a read that a change overtook does not put the old answer back.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use todo_adapters_cache::{CacheLimits, CachedPrincipals};
+use todo_application::ports::{PrincipalStore, RepositoryError};
+use todo_domain::{
+    EmailAddress, PasswordHash, Scopes, Session, SessionId, Timestamp, User, UserId, Username,
+};
+use tokio::sync::Notify;
+
+fn user(raw: i64) -> User {
+    User {
+        id: UserId::new(raw).unwrap(),
+        username: Username::parse(format!("user{raw}")).unwrap(),
+        email: EmailAddress::parse(format!("user{raw}@example.com")).unwrap(),
+        password_hash: PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
+        is_superuser: false,
+        is_active: true,
+        created_at: now(),
+    }
+}
+
+fn now() -> Timestamp {
+    chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap()
+}
+
+fn session_id(n: u8) -> SessionId {
+    SessionId::parse(format!("{n:032x}")).unwrap()
+}
+
+/// A store that counts its reads, answers with `user(n)` and an open session, and can be
+/// held mid-read.
+#[derive(Default)]
+struct Store {
+    reads: AtomicUsize,
+    held: Option<(Arc<Notify>, Arc<Notify>)>,
+}
+
+#[async_trait]
+impl PrincipalStore for Store {
+    async fn find(
+        &self,
+        user_id: UserId,
+        session: &SessionId,
+    ) -> Result<Option<(User, Session)>, RepositoryError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        if let Some((reading, release)) = &self.held {
+            reading.notify_one();
+            release.notified().await;
+        }
+        let session = Session::open(session.clone(), user_id, Scopes::allowed_for(false), None, now());
+        Ok(Some((user(user_id.get()), session)))
+    }
+}
+
+const LIMITS: CacheLimits = CacheLimits { capacity: 100, time_to_live: Duration::from_secs(60) };
+
+fn id(raw: i64) -> UserId {
+    UserId::new(raw).unwrap()
+}
+
+#[tokio::test]
+async fn a_hit_reads_nothing_and_forgetting_a_user_forgets_only_their_sessions() {
+    let store = Arc::new(Store::default());
+    let cache = CachedPrincipals::new(store.clone(), LIMITS);
+    for _ in 0..3 {
+        cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
+        cache.find(id(1), &session_id(2)).await.unwrap().unwrap();
+        cache.find(id(2), &session_id(3)).await.unwrap().unwrap();
+    }
+    assert_eq!(store.reads.load(Ordering::SeqCst), 3, "one read per principal");
+
+    cache.forget_user(id(1));
+    cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
+    cache.find(id(1), &session_id(2)).await.unwrap().unwrap();
+    cache.find(id(2), &session_id(3)).await.unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 5, "user 1's two sessions read again, user 2's not");
+
+    cache.forget_all();
+    cache.find(id(2), &session_id(3)).await.unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 6);
+}
+
+#[tokio::test]
+async fn a_read_overtaken_by_a_change_is_not_kept() {
+    let (reading, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let store =
+        Arc::new(Store { reads: AtomicUsize::new(0), held: Some((reading.clone(), release.clone())) });
+    let cache = Arc::new(CachedPrincipals::new(store.clone(), LIMITS));
+    let read = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.find(id(1), &session_id(1)).await }
+    });
+    // The read has begun (it saw the state before the change) when the change is published.
+    reading.notified().await;
+    cache.forget_user(id(1));
+    release.notify_one();
+    read.await.unwrap().unwrap().unwrap();
+    // The next read goes to the store again: the overtaken answer was not kept.
+    let next = tokio::spawn({
+        let cache = cache.clone();
+        async move { cache.find(id(1), &session_id(1)).await }
+    });
+    reading.notified().await;
+    release.notify_one();
+    next.await.unwrap().unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn entries_expire_after_their_time_to_live() {
+    let store = Arc::new(Store::default());
+    let limits = CacheLimits { capacity: 100, time_to_live: Duration::from_millis(50) };
+    let cache = CachedPrincipals::new(store.clone(), limits);
+    cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
+    cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 1);
+    // The time to live is the thing under test: waiting it out is the test.
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 2);
+}
