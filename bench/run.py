@@ -350,6 +350,10 @@ def main():
                     report["postgres"] = run_suite(base, process.pid, duration, scripts)[0]
                 finally:
                     stop(process)
+                report["pgbench"] = pgbench(url, duration)
+                if report["pgbench"]:
+                    print(f"  pgbench -S -c {CONNECTIONS} -j 2 -M prepared on the same server: "
+                          f"{report['pgbench']:,.0f} transactions/s", flush=True)
             finally:
                 subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=False)
 
@@ -373,6 +377,7 @@ def main():
                 table(report["sqlite"], peer)]
     if "postgres" in report:
         sections += ["", "## Todo API on PostgreSQL", "", table(report["postgres"])]
+        sections += ["", ratios(report)]
     sections += ["", "## Password hashing does not block requests", "",
                  f"`GET /todos/` p99 quiet: {isolation['quiet_p99_ms']:.2f} ms; while 32 clients log in without pause "
                  f"({isolation['logins_per_s']:.0f} log-ins/s): {isolation['loaded_p99_ms']:.2f} ms "
@@ -392,6 +397,26 @@ def main():
         (results / f"{stem}.md").write_text(text)
         (results / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
         print(f"saved bench/results/{stem}.md and .json")
+
+
+def pgbench(url, duration):
+    """PostgreSQL's own select-only load on the same server: the ceiling of one indexed read a
+    transaction, for the ratios of bench/README.md. None when pgbench is not installed."""
+    if shutil.which("pgbench") is None:
+        return None
+    subprocess.run(["pgbench", "-i", "-q", "-s", "10", url], check=True, capture_output=True)
+    out = subprocess.run(["pgbench", "-S", "-c", str(CONNECTIONS), "-j", "2", "-M", "prepared", "-T", str(duration), url],
+                         check=True, capture_output=True, text=True).stdout
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))
+
+
+def ratios(report):
+    """PostgreSQL's `GET /todos/` against SQLite's in the same run and against pgbench -S."""
+    ours = report["postgres"]["GET /todos/"]["rps"]
+    parts = [f"`GET /todos/` on PostgreSQL: {ours / report['sqlite']['GET /todos/']['rps']:.0%} of SQLite's"]
+    if report.get("pgbench"):
+        parts.append(f"{ours / report['pgbench']:.0%} of `pgbench -S` ({report['pgbench']:,.0f} transactions/s)")
+    return "; ".join(parts) + "."
 
 
 @contextlib.contextmanager
