@@ -5,20 +5,23 @@
 //! whether the user is active, is judged by the use case on what it returns, as before.
 //!
 //! What it must never do is answer for a principal that changed. Every change that matters
-//! (a session revoked, all of a user's sessions, a password changed or reset, a user deactivated
-//! or deleted) is published by its use case as an access signal (`Signal::Access`) after it
-//! commits. Bootstrap hands those signals to [`CachedPrincipals::forget_user`]: in this process
+//! (a session revoked, all of a user's sessions, a password changed or reset, a user deactivated,
+//! demoted or deleted) is published by its use case as an access signal (`Signal::Access`) after
+//! it commits. Bootstrap hands those signals to [`CachedPrincipals::forget_user`]: in this process
 //! synchronously, before the request that made the change answers; from other processes through
-//! the same fan-out as live events, within milliseconds. A short time-to-live is the safety net
-//! for a signal that never came (another process on SQLite, a broadcast lost with its connection:
-//! a reconnect forgets everything, [`CachedPrincipals::forget_all`]).
+//! the same fan-out as live events, within milliseconds. A short time-to-live (1 s by default)
+//! bounds the rest: a signal lost with its connection, or never sent (a process stopped between
+//! its commit and its broadcast, a change made in SQL behind the service's back).
 //!
-//! A read that started before a change and finishes after it must not put the old answer back:
-//! each change moves an epoch forward, and a miss stores what it read only if the epoch did not
-//! move while it read.
+//! Forgetting does not rely on removing entries (a cache may apply removals lazily): every
+//! entry carries the epoch at which its read began, every forget records the epoch at which it
+//! happened, and an entry older than the last forget of its user (or of everyone) is a miss.
+//! So a read that started before a change and finished after it is never served either.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use moka::sync::Cache;
@@ -34,42 +37,63 @@ pub struct CacheLimits {
     pub time_to_live: Duration,
 }
 
+/// A principal as read, with the epoch at which its read began.
+#[derive(Clone)]
+struct Entry {
+    user: User,
+    session: Session,
+    read_at: u64,
+}
+
 /// A [`PrincipalStore`] that remembers what `inner` answered.
 pub struct CachedPrincipals {
     inner: Arc<dyn PrincipalStore>,
-    entries: Cache<(UserId, SessionId), (User, Session)>,
-    /// Moves forward at every change; held while a miss stores its answer.
-    epoch: Mutex<u64>,
+    entries: Cache<(UserId, SessionId), Entry>,
+    /// Counts forgets; an entry read before a forget of its user is stale.
+    epoch: AtomicU64,
+    /// The epoch of the last forget of each user, with when it happened: kept as long as an
+    /// entry it makes stale could still live.
+    forgotten: Mutex<HashMap<UserId, (u64, Instant)>>,
+    /// The epoch of the last forget of everyone.
+    forgotten_all: AtomicU64,
+    time_to_live: Duration,
 }
 
 impl CachedPrincipals {
     pub fn new(inner: Arc<dyn PrincipalStore>, limits: CacheLimits) -> Self {
-        let entries = Cache::builder()
-            .max_capacity(limits.capacity)
-            .time_to_live(limits.time_to_live)
-            .support_invalidation_closures()
-            .build();
-        Self { inner, entries, epoch: Mutex::new(0) }
+        let entries =
+            Cache::builder().max_capacity(limits.capacity).time_to_live(limits.time_to_live).build();
+        Self {
+            inner,
+            entries,
+            epoch: AtomicU64::new(0),
+            forgotten: Mutex::default(),
+            forgotten_all: AtomicU64::new(0),
+            time_to_live: limits.time_to_live,
+        }
     }
 
     /// Forgets every session of `user`: something about them changed.
     pub fn forget_user(&self, user: UserId) {
-        let mut epoch = self.lock();
-        *epoch += 1;
-        // Built with support_invalidation_closures, this cannot fail.
-        if self.entries.invalidate_entries_if(move |(owner, _), _| *owner == user).is_err() {
-            self.entries.invalidate_all();
+        let now = Instant::now();
+        let mut forgotten = self.forgotten.lock().unwrap_or_else(PoisonError::into_inner);
+        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        forgotten.insert(user, (epoch, now));
+        // An entry outlives its time to live by nothing: older records make nothing stale.
+        if forgotten.len() > 1024 {
+            let keep = self.time_to_live + Duration::from_secs(1);
+            forgotten.retain(|_, (_, at)| now.duration_since(*at) <= keep);
         }
     }
 
     /// Forgets everyone: changes may have been missed.
     pub fn forget_all(&self) {
-        let mut epoch = self.lock();
-        *epoch += 1;
+        let epoch = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.forgotten_all.store(epoch, Ordering::SeqCst);
         self.entries.invalidate_all();
     }
 
-    /// How many principals are held now (approximately: moka counts lazily).
+    /// How many principals are held now (approximately: the cache counts lazily).
     pub fn len(&self) -> u64 {
         self.entries.entry_count()
     }
@@ -78,8 +102,13 @@ impl CachedPrincipals {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
-        self.epoch.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Whether `entry` was read after the last forget of its user and of everyone.
+    fn fresh(&self, user: UserId, entry: &Entry) -> bool {
+        if entry.read_at < self.forgotten_all.load(Ordering::SeqCst) {
+            return false;
+        }
+        let forgotten = self.forgotten.lock().unwrap_or_else(PoisonError::into_inner);
+        forgotten.get(&user).is_none_or(|(epoch, _)| entry.read_at >= *epoch)
     }
 }
 
@@ -91,17 +120,20 @@ impl PrincipalStore for CachedPrincipals {
         session: &SessionId,
     ) -> Result<Option<(User, Session)>, RepositoryError> {
         let key = (user, session.clone());
-        if let Some(found) = self.entries.get(&key) {
-            return Ok(Some(found));
+        if let Some(entry) = self.entries.get(&key)
+            && self.fresh(user, &entry)
+        {
+            return Ok(Some((entry.user, entry.session)));
         }
-        let before = *self.lock();
+        // Read before the store is asked: a forget that happens while it answers is later.
+        let read_at = self.epoch.load(Ordering::SeqCst);
         let found = self.inner.find(user, session).await?;
         // Absent principals are not kept: a token for a session that does not exist is
         // refused by the store each time, and nothing can be forgotten too late.
-        if let Some(found) = &found {
-            let epoch = self.lock();
-            if *epoch == before {
-                self.entries.insert(key, found.clone());
+        if let Some((found_user, found_session)) = &found {
+            let entry = Entry { user: found_user.clone(), session: found_session.clone(), read_at };
+            if self.fresh(user, &entry) {
+                self.entries.insert(key, entry);
             }
         }
         Ok(found)

@@ -92,12 +92,13 @@ async fn a_read_overtaken_by_a_change_is_not_kept() {
     let store =
         Arc::new(Store { reads: AtomicUsize::new(0), held: Some((reading.clone(), release.clone())) });
     let cache = Arc::new(CachedPrincipals::new(store.clone(), LIMITS));
+    let within = |future| tokio::time::timeout(Duration::from_secs(10), future);
     let read = tokio::spawn({
         let cache = cache.clone();
         async move { cache.find(id(1), &session_id(1)).await }
     });
     // The read has begun (it saw the state before the change) when the change is published.
-    reading.notified().await;
+    within(reading.notified()).await.expect("the first read never reached the store");
     cache.forget_user(id(1));
     release.notify_one();
     read.await.unwrap().unwrap().unwrap();
@@ -106,7 +107,29 @@ async fn a_read_overtaken_by_a_change_is_not_kept() {
         let cache = cache.clone();
         async move { cache.find(id(1), &session_id(1)).await }
     });
+    within(reading.notified()).await.expect("served the overtaken answer instead of reading again");
+    release.notify_one();
+    next.await.unwrap().unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn forgetting_everyone_also_stops_a_read_in_flight_from_being_kept() {
+    let (reading, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let store =
+        Arc::new(Store { reads: AtomicUsize::new(0), held: Some((reading.clone(), release.clone())) });
+    let cache = Arc::new(CachedPrincipals::new(store.clone(), LIMITS));
+    let find =
+        |cache: Arc<CachedPrincipals>| tokio::spawn(async move { cache.find(id(2), &session_id(2)).await });
+    let read = find(cache.clone());
     reading.notified().await;
+    cache.forget_all();
+    release.notify_one();
+    read.await.unwrap().unwrap().unwrap();
+    let next = find(cache.clone());
+    tokio::time::timeout(Duration::from_secs(10), reading.notified())
+        .await
+        .expect("the overtaken answer was kept");
     release.notify_one();
     next.await.unwrap().unwrap().unwrap();
     assert_eq!(store.reads.load(Ordering::SeqCst), 2);
@@ -115,13 +138,13 @@ async fn a_read_overtaken_by_a_change_is_not_kept() {
 #[tokio::test]
 async fn entries_expire_after_their_time_to_live() {
     let store = Arc::new(Store::default());
-    let limits = CacheLimits { capacity: 100, time_to_live: Duration::from_millis(50) };
+    let limits = CacheLimits { capacity: 100, time_to_live: Duration::from_millis(500) };
     let cache = CachedPrincipals::new(store.clone(), limits);
     cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
     cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
     assert_eq!(store.reads.load(Ordering::SeqCst), 1);
     // The time to live is the thing under test: waiting it out is the test.
-    tokio::time::sleep(Duration::from_millis(120)).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
     cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
     assert_eq!(store.reads.load(Ordering::SeqCst), 2);
 }
