@@ -116,6 +116,19 @@ export function onSubmit(form, action) {
   return form;
 }
 
+/** A button that runs `action` on click, showing in `alert` what it throws. */
+export function actionButton(text, attributes, alert, action) {
+  const run = async () => {
+    alert.textContent = "";
+    try {
+      await action();
+    } catch (error) {
+      alert.textContent = error.message ?? String(error);
+    }
+  };
+  return h("button", { type: "button", ...attributes, onclick: run }, text);
+}
+
 /** Says `text` to screen readers through the page's status region. */
 export function announce(text) {
   const status = document.getElementById("status");

@@ -2,7 +2,7 @@
 // and the password change, which ends every other session.
 
 import { call, forget, logOut } from "../api.js";
-import { alertSlot, announce, field, formatDate, h, noticeSlot, onSubmit } from "../dom.js";
+import { actionButton, alertSlot, announce, field, formatDate, h, noticeSlot, onSubmit } from "../dom.js";
 
 export async function view(main) {
   const me = await call("GET", "/users/me");
@@ -16,24 +16,19 @@ export async function view(main) {
 
   function sessionItem(session) {
     const device = session.user_agent || "Unknown device";
-    const end = h(
-      "button",
+    const end = actionButton(
+      "End",
       {
-        type: "button",
         class: "danger",
         "aria-label": session.current ? "End this session (log out)" : `End the session on ${device}`,
-        onclick: async () => {
-          try {
-            await call("DELETE", `/users/me/sessions/${encodeURIComponent(session.id)}`);
-            if (session.current) return await logOut().catch(forget);
-            announce("The session is ended.");
-            await showSessions();
-          } catch (error) {
-            sessionsAlert.textContent = error.message;
-          }
-        },
       },
-      "End",
+      sessionsAlert,
+      async () => {
+        await call("DELETE", `/users/me/sessions/${encodeURIComponent(session.id)}`);
+        if (session.current) return logOut().catch(forget);
+        announce("The session is ended.");
+        return showSessions();
+      },
     );
     return h(
       "li",
@@ -54,23 +49,11 @@ export async function view(main) {
     );
   }
 
-  const everywhere = h(
-    "button",
-    {
-      type: "button",
-      class: "danger",
-      onclick: async () => {
-        try {
-          await call("DELETE", "/users/me/sessions");
-          // This browser's session is over too; clearing its cookie is a courtesy.
-          await logOut().catch(forget);
-        } catch (error) {
-          sessionsAlert.textContent = error.message;
-        }
-      },
-    },
-    "Log out everywhere",
-  );
+  const everywhere = actionButton("Log out everywhere", { class: "danger" }, sessionsAlert, async () => {
+    await call("DELETE", "/users/me/sessions");
+    // This browser's session is over too; clearing its cookie is a courtesy.
+    await logOut().catch(forget);
+  });
 
   const passwordNotice = noticeSlot();
   const password = h(

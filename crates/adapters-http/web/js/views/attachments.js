@@ -2,7 +2,7 @@
 // progress bar follows the bytes sent (XMLHttpRequest: fetch reports no upload progress).
 
 import { call, send, upload } from "../api.js";
-import { alertSlot, announce, field, formatSize, h, noticeSlot, onSubmit } from "../dom.js";
+import { actionButton, alertSlot, announce, field, formatSize, h, noticeSlot, onSubmit } from "../dom.js";
 
 const FILE_LIMIT = 10 * 1024 * 1024;
 
@@ -20,41 +20,25 @@ export function attachments(todoId, { save }) {
   }
 
   function item(attachment) {
-    const download = h(
-      "button",
-      {
-        type: "button",
-        class: "secondary",
-        "aria-label": `Download ${attachment.filename}`,
-        onclick: async () => {
-          try {
-            const response = await send("GET", `${base}/${attachment.id}/content`, { headers: { Accept: "*/*" } });
-            await save(response, attachment.filename);
-            announce(`${attachment.filename} is downloaded.`);
-          } catch (error) {
-            listAlert.textContent = error.message;
-          }
-        },
-      },
+    const download = actionButton(
       "Download",
-    );
-    const remove = h(
-      "button",
-      {
-        type: "button",
-        class: "danger",
-        "aria-label": `Delete ${attachment.filename}`,
-        onclick: async () => {
-          try {
-            await send("DELETE", `${base}/${attachment.id}`);
-            announce(`${attachment.filename} is deleted.`);
-            await load();
-          } catch (error) {
-            listAlert.textContent = error.message;
-          }
-        },
+      { class: "secondary", "aria-label": `Download ${attachment.filename}` },
+      listAlert,
+      async () => {
+        const response = await send("GET", `${base}/${attachment.id}/content`, { headers: { Accept: "*/*" } });
+        await save(response, attachment.filename);
+        announce(`${attachment.filename} is downloaded.`);
       },
+    );
+    const remove = actionButton(
       "Delete",
+      { class: "danger", "aria-label": `Delete ${attachment.filename}` },
+      listAlert,
+      async () => {
+        await send("DELETE", `${base}/${attachment.id}`);
+        announce(`${attachment.filename} is deleted.`);
+        await load();
+      },
     );
     return h(
       "li",

@@ -3,7 +3,7 @@
 // another device shows here without a reload.
 
 import { call, send } from "../api.js";
-import { alertSlot, announce, field, h, onSubmit } from "../dom.js";
+import { actionButton, alertSlot, announce, field, h, onSubmit } from "../dom.js";
 import * as live from "../live.js";
 import { transfer } from "./transfer.js";
 
@@ -79,24 +79,15 @@ export async function list(main, { query, go }) {
       { class: "title", for: toggle.id },
       h("span", { class: "text" }, todo.title),
     );
-    const remove = h(
-      "button",
-      {
-        type: "button",
-        class: "danger",
-        "aria-label": `Delete “${todo.title}”`,
-        "data-key": `delete-${todo.id}`,
-        onclick: async () => {
-          try {
-            await send("DELETE", `/todos/${todo.id}`);
-            announce(`“${todo.title}” is deleted.`);
-            await load();
-          } catch (error) {
-            listAlert.textContent = error.message;
-          }
-        },
-      },
+    const remove = actionButton(
       "Delete",
+      { class: "danger", "aria-label": `Delete “${todo.title}”`, "data-key": `delete-${todo.id}` },
+      listAlert,
+      async () => {
+        await send("DELETE", `/todos/${todo.id}`);
+        announce(`“${todo.title}” is deleted.`);
+        await load();
+      },
     );
     return h(
       "li",

@@ -2,7 +2,7 @@
 // the API's errors name the bad lines, which are listed here).
 
 import { saveAs, send } from "../api.js";
-import { alertSlot, announce, field, h, noticeSlot, onSubmit } from "../dom.js";
+import { actionButton, alertSlot, announce, field, h, noticeSlot, onSubmit } from "../dom.js";
 
 const IMPORT_LIMIT = 10 * 1024 * 1024;
 
@@ -11,26 +11,13 @@ export function transfer({ filter, reload }) {
   const exportAlert = alertSlot();
 
   const exporter = (format) =>
-    h(
-      "button",
-      {
-        type: "button",
-        class: "secondary",
-        onclick: async () => {
-          exportAlert.textContent = "";
-          try {
-            const params = new URLSearchParams({ format });
-            if (filter !== null) params.set("completed", filter);
-            const response = await send("GET", `/todos/export?${params}`);
-            const name = await saveAs(response, `todos.${format}`);
-            announce(`Exported to ${name}.`);
-          } catch (error) {
-            exportAlert.textContent = error.message;
-          }
-        },
-      },
-      `Export ${format.toUpperCase()}`,
-    );
+    actionButton(`Export ${format.toUpperCase()}`, { class: "secondary" }, exportAlert, async () => {
+      const params = new URLSearchParams({ format });
+      if (filter !== null) params.set("completed", filter);
+      const response = await send("GET", `/todos/export?${params}`);
+      const name = await saveAs(response, `todos.${format}`);
+      announce(`Exported to ${name}.`);
+    });
 
   const form = h(
     "form",
