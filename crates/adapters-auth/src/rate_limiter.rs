@@ -2,7 +2,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use todo_application::ports::{Limit, RateLimiter, RetryAfter};
+use async_trait::async_trait;
+use todo_application::ports::{Limit, LimitError, RateLimiter, RetryAfter};
 
 /// At most `max` events per `window` for one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +24,19 @@ pub struct Quotas {
 }
 
 impl Quotas {
-    fn of(&self, limit: Limit) -> Quota {
+    /// The same quota for every limit, as tests and small set-ups want.
+    pub fn uniform(quota: Quota) -> Self {
+        Self {
+            failed_logins_per_username: quota,
+            failed_logins_per_client: quota,
+            registrations_per_client: quota,
+            failed_password_changes_per_user: quota,
+            password_resets_per_client: quota,
+            password_resets_per_email: quota,
+        }
+    }
+
+    pub(crate) fn of(&self, limit: Limit) -> Quota {
         match limit {
             Limit::FailedLoginsPerUsername => self.failed_logins_per_username,
             Limit::FailedLoginsPerClient => self.failed_logins_per_client,
@@ -57,8 +70,12 @@ impl InMemoryRateLimiter {
     }
 }
 
-impl RateLimiter for InMemoryRateLimiter {
-    fn acquire(&self, limit: Limit, key: &str) -> Result<(), RetryAfter> {
+impl InMemoryRateLimiter {
+    /// [`RateLimiter::acquire`], without waiting: it never does.
+    ///
+    /// # Errors
+    /// [`RetryAfter`] when the quota is used up.
+    pub fn try_acquire(&self, limit: Limit, key: &str) -> Result<(), RetryAfter> {
         let quota = self.quotas.of(limit);
         // One lock for the check and the count: concurrent attempts cannot all pass the check.
         let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -81,7 +98,8 @@ impl RateLimiter for InMemoryRateLimiter {
         Ok(())
     }
 
-    fn forgive(&self, limit: Limit, key: &str) {
+    /// [`RateLimiter::forgive`], without waiting.
+    pub fn forgive_now(&self, limit: Limit, key: &str) {
         let quota = self.quotas.of(limit);
         let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(window) = windows.get_mut(&(limit, key.to_owned()))
@@ -92,44 +110,47 @@ impl RateLimiter for InMemoryRateLimiter {
     }
 }
 
+#[async_trait]
+impl RateLimiter for InMemoryRateLimiter {
+    async fn acquire(&self, limit: Limit, key: &str) -> Result<(), LimitError> {
+        Ok(self.try_acquire(limit, key)?)
+    }
+
+    async fn forgive(&self, limit: Limit, key: &str) {
+        self.forgive_now(limit, key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn limiter(max: u32, window: Duration) -> InMemoryRateLimiter {
-        let quota = Quota { max, window };
-        InMemoryRateLimiter::new(Quotas {
-            failed_logins_per_username: quota,
-            failed_logins_per_client: quota,
-            registrations_per_client: quota,
-            failed_password_changes_per_user: quota,
-            password_resets_per_client: quota,
-            password_resets_per_email: quota,
-        })
+        InMemoryRateLimiter::new(Quotas::uniform(Quota { max, window }))
     }
 
     #[test]
     fn a_key_is_refused_once_it_has_used_its_quota_and_others_are_not() {
         let limiter = limiter(3, Duration::from_secs(60));
         for _ in 0..3 {
-            assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+            assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
         }
-        let refused = limiter.acquire(Limit::FailedLoginsPerUsername, "ada").unwrap_err();
+        let refused = limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").unwrap_err();
         assert!((59..=60).contains(&refused.0.as_secs()), "{refused:?}");
-        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "bob").is_ok());
-        assert!(limiter.acquire(Limit::FailedLoginsPerClient, "ada").is_ok(), "limits count separately");
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "bob").is_ok());
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerClient, "ada").is_ok(), "limits count separately");
     }
 
     #[test]
     fn a_forgiven_attempt_frees_its_place_and_a_refused_one_takes_none() {
         let limiter = limiter(2, Duration::from_secs(60));
-        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
-        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
-        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_err());
-        limiter.forgive(Limit::FailedLoginsPerUsername, "ada");
-        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
-        assert!(limiter.acquire(Limit::FailedLoginsPerUsername, "ada").is_err());
-        limiter.forgive(Limit::FailedLoginsPerUsername, "nobody");
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").is_err());
+        limiter.forgive_now(Limit::FailedLoginsPerUsername, "ada");
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").is_ok());
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerUsername, "ada").is_err());
+        limiter.forgive_now(Limit::FailedLoginsPerUsername, "nobody");
         assert!(
             limiter.windows.lock().unwrap().get(&(Limit::FailedLoginsPerUsername, "nobody".into())).is_none()
         );
@@ -143,7 +164,7 @@ mod tests {
                 let limiter = limiter.clone();
                 std::thread::spawn(move || {
                     (0..50)
-                        .filter(|_| limiter.acquire(Limit::FailedPasswordChangesPerUser, "7").is_ok())
+                        .filter(|_| limiter.try_acquire(Limit::FailedPasswordChangesPerUser, "7").is_ok())
                         .count()
                 })
             })
@@ -155,21 +176,21 @@ mod tests {
     #[test]
     fn a_new_window_starts_when_the_old_one_ends() {
         let limiter = limiter(1, Duration::from_millis(50));
-        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
-        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
+        assert!(limiter.try_acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
+        assert!(limiter.try_acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
-        assert!(limiter.acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
+        assert!(limiter.try_acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_ok());
+        assert!(limiter.try_acquire(Limit::RegistrationsPerClient, "192.0.2.7").is_err());
     }
 
     #[test]
     fn expired_windows_are_swept_so_memory_stays_bounded() {
         let limiter = limiter(1, Duration::from_millis(1));
         for key in 0..=SWEEP_ABOVE {
-            assert!(limiter.acquire(Limit::FailedLoginsPerClient, &key.to_string()).is_ok());
+            assert!(limiter.try_acquire(Limit::FailedLoginsPerClient, &key.to_string()).is_ok());
         }
         std::thread::sleep(Duration::from_millis(5));
-        assert!(limiter.acquire(Limit::FailedLoginsPerClient, "one more").is_ok());
+        assert!(limiter.try_acquire(Limit::FailedLoginsPerClient, "one more").is_ok());
         assert_eq!(limiter.windows.lock().unwrap().len(), 1);
     }
 }

@@ -41,7 +41,11 @@ impl Application {
             cors: cors(&settings),
             secure_cookies: settings.environment == Environment::Production,
             trust_proxy_headers: TrustProxyHeaders(settings.server.trust_proxy_headers),
-            metrics: web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics)),
+            metrics: web::Data::new(metrics::metrics(
+                &pool,
+                &wired.jobs.metrics,
+                &wired.limit_store_unavailable,
+            )),
             events: event_streams(&settings),
             streams_closing: StreamsClosing::new(),
             openapi: todo_adapters_http::openapi::document(),
@@ -129,7 +133,8 @@ impl Worker {
     /// Refused settings, an unreachable database, a failed migration, a port in use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let (pool, wired) = prepare(&settings).await?;
-        let metrics = web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics));
+        let metrics =
+            web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics, &wired.limit_store_unavailable));
         let readiness = web::Data::new(wiring::readiness(&pool));
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();

@@ -5,9 +5,10 @@ use std::sync::atomic::AtomicU64;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use todo_adapters_auth::StoreFailures;
 use todo_adapters_db::Pool;
 use todo_adapters_http::Metrics;
 use todo_application::ports::QueueStats;
@@ -53,11 +54,13 @@ impl JobMetrics {
     }
 }
 
-/// The HTTP metrics plus the pool gauges, the job metrics and `build_info`.
-pub fn metrics(pool: &Pool, jobs: &JobMetrics) -> Metrics {
+/// The HTTP metrics plus the pool gauges, the job metrics, the rate limiter's store and
+/// `build_info`.
+pub fn metrics(pool: &Pool, jobs: &JobMetrics, limit_store_unavailable: &StoreFailures) -> Metrics {
     let mut metrics = Metrics::new();
     let registry = metrics.registry_mut();
     registry.register_collector(Box::new(PoolCollector(pool.clone())));
+    registry.register_collector(Box::new(LimitStoreCollector(limit_store_unavailable.clone())));
     registry.register("jobs_enqueued", "Jobs committed by this process, by kind", jobs.enqueued.clone());
     registry.register(
         "jobs_finished",
@@ -95,5 +98,22 @@ impl Collector for PoolCollector {
             gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
         }
         Ok(())
+    }
+}
+
+/// Reads the rate limiter's count of attempts answered without Redis at each scrape.
+#[derive(Debug)]
+struct LimitStoreCollector(StoreFailures);
+
+impl Collector for LimitStoreCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let counter = ConstCounter::new(self.0.get());
+        let help = "Rate-limit attempts answered without Redis (counted locally or refused, as configured)";
+        counter.encode(encoder.encode_descriptor(
+            "rate_limit_store_unavailable",
+            help,
+            None,
+            counter.metric_type(),
+        )?)
     }
 }

@@ -146,22 +146,6 @@ pub struct LogSettings {
     pub filter: String,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct RateLimitSettings {
-    pub failed_logins_per_username: QuotaSettings,
-    pub failed_logins_per_client: QuotaSettings,
-    pub registrations_per_client: QuotaSettings,
-    pub failed_password_changes_per_user: QuotaSettings,
-    pub password_resets_per_client: QuotaSettings,
-    pub password_resets_per_email: QuotaSettings,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct QuotaSettings {
-    pub max: u32,
-    pub window_seconds: u64,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 pub struct CorsSettings {
     pub allowed_origins: Option<Vec<String>>,
@@ -180,8 +164,8 @@ pub enum SettingsError {
     ShortSecret(usize),
     #[error("auth.token_ttl_minutes must be at least 1, got {0}")]
     TokenTtl(i64),
-    #[error("events.signals is \"redis\" but redis.url (APP_REDIS__URL) is not set")]
-    RedisUrlMissing,
+    #[error("{0} is \"redis\" but redis.url (APP_REDIS__URL) is not set")]
+    RedisUrlMissing(&'static str),
     #[error("cors.allowed_origins may not contain \"*\" in production: list the origins")]
     AnyOriginInProduction,
     #[error(
@@ -234,8 +218,13 @@ impl Settings {
         if self.auth.token_ttl_minutes < 1 {
             return Err(SettingsError::TokenTtl(self.auth.token_ttl_minutes));
         }
-        if self.events.signals == SignalTransport::Redis && self.redis.url.is_none() {
-            return Err(SettingsError::RedisUrlMissing);
+        if self.redis.url.is_none() {
+            if self.events.signals == SignalTransport::Redis {
+                return Err(SettingsError::RedisUrlMissing("events.signals"));
+            }
+            if self.rate_limit.store == LimitStore::Redis {
+                return Err(SettingsError::RedisUrlMissing("rate_limit.store"));
+            }
         }
         let lease_ms = self.jobs.lease_seconds.saturating_mul(1000);
         let needed_ms =
@@ -285,8 +274,10 @@ impl JobSettings {
 }
 
 mod printed;
+mod rate_limit;
 mod storage;
 
+pub use rate_limit::{LimitStore, QuotaSettings, RateLimitSettings, WhenLimitStoreUnavailable};
 pub use storage::StorageSettings;
 #[cfg(test)]
 mod tests;

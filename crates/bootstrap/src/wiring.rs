@@ -3,14 +3,15 @@
 //! tells which implementation stands behind every port.
 
 mod jobs;
+mod limits;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use todo_adapters_auth::{
-    Argon2PasswordHasher, HashingParams, InMemoryRateLimiter, JwtSettings, JwtTokenService, Quota, Quotas,
-    RandomSecrets, SystemClock,
+    Argon2PasswordHasher, HashingParams, JwtSettings, JwtTokenService, RandomSecrets, StoreFailures,
+    SystemClock,
 };
 use todo_adapters_cache::{CacheLimits, CachedPrincipals};
 use todo_adapters_db::{
@@ -25,8 +26,8 @@ use todo_adapters_messaging::{
 use todo_adapters_storage::{ObjectStoreBlobs, S3Options, StorageUrl};
 use todo_application::ports::{
     ApiKeyRepository, AttachmentRepository, BlobStore, Clock, EventSignals, HealthCheck, PasswordHasher,
-    PasswordResetRepository, PrincipalStore, RateLimiter, Secrets, SessionRepository, TodoEventLog,
-    TodoRepository, TokenService, UnitOfWork, UserRepository,
+    PasswordResetRepository, PrincipalStore, Secrets, SessionRepository, TodoEventLog, TodoRepository,
+    TokenService, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
     AttachFile, AttachmentLimits, Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness,
@@ -37,7 +38,7 @@ use todo_application::use_cases::{
     RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
-use crate::settings::{AuthSettings, QuotaSettings, Settings, SignalTransport, StorageSettings};
+use crate::settings::{AuthSettings, Settings, SignalTransport, StorageSettings};
 use crate::workers::{AbortOnDrop, JobRuntime};
 
 /// How long the readiness probe waits for the database.
@@ -49,6 +50,8 @@ pub struct Wired {
     pub http: AppState,
     pub jobs: JobRuntime,
     pub signal_tasks: Vec<AbortOnDrop>,
+    /// Rate-limit attempts answered without the shared store, for the metrics.
+    pub limit_store_unavailable: StoreFailures,
 }
 
 /// Builds every use case over the real adapters.
@@ -108,15 +111,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         secret: settings.auth.secret.clone(),
         ttl: TimeDelta::minutes(settings.auth.token_ttl_minutes),
     }));
-    let limits = &settings.rate_limit;
-    let limiter: Arc<dyn RateLimiter> = Arc::new(InMemoryRateLimiter::new(Quotas {
-        failed_logins_per_username: quota(limits.failed_logins_per_username),
-        failed_logins_per_client: quota(limits.failed_logins_per_client),
-        registrations_per_client: quota(limits.registrations_per_client),
-        failed_password_changes_per_user: quota(limits.failed_password_changes_per_user),
-        password_resets_per_client: quota(limits.password_resets_per_client),
-        password_resets_per_email: quota(limits.password_resets_per_email),
-    }));
+    let (limiter, limit_store_unavailable) = limits::rate_limiter(&settings.rate_limit, &settings.redis)?;
 
     let http = AppState {
         register_user: RegisterUser::new(
@@ -214,7 +209,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         get_attachment: GetAttachment::new(todos.clone(), attachments.clone(), blobs),
         delete_attachment: DeleteAttachment::new(todos.clone(), attachments),
     };
-    Ok(Wired { http, jobs, signal_tasks })
+    Ok(Wired { http, jobs, signal_tasks, limit_store_unavailable })
 }
 
 /// Live-event signals between every process of the service, coalesced (ADR 0010, 0011):
@@ -283,8 +278,4 @@ fn blobs(settings: &StorageSettings) -> anyhow::Result<ObjectStoreBlobs> {
         secret_access_key: settings.s3_secret_access_key.clone(),
     };
     Ok(ObjectStoreBlobs::open(&url, &s3)?)
-}
-
-fn quota(settings: QuotaSettings) -> Quota {
-    Quota { max: settings.max, window: Duration::from_secs(settings.window_seconds) }
 }

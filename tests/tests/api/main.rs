@@ -22,6 +22,7 @@ mod passwords;
 mod principal_cache;
 mod rate_limits;
 mod sessions;
+mod shared_limits;
 mod sqlite_lock;
 mod startup;
 mod static_files;

@@ -34,7 +34,7 @@ pub use jobs::{ClaimedJob, Job, JobId, JobQueue, JobStatus, JobStore, NewJob, Qu
 pub use mailer::{Email, MailError, MailTemplates, Mailer, TemplateError};
 pub use password_hasher::{HashError, PasswordHasher};
 pub use password_resets::{NewPasswordReset, PasswordResetRepository};
-pub use rate_limiter::{Limit, RateLimiter, RetryAfter};
+pub use rate_limiter::{Limit, LimitError, RateLimiter, RetryAfter};
 pub use repository_error::{RepositoryError, UniqueKey};
 pub use sessions::{
     IssuedSecret, NewRefreshToken, PrincipalStore, Secrets, SessionRepository, Spent, TokenHash,

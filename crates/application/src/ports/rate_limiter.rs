@@ -1,5 +1,9 @@
 use std::time::Duration;
 
+use async_trait::async_trait;
+
+use super::RepositoryError;
+
 /// The limits the service enforces, each counted per key over its own window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
@@ -23,19 +27,47 @@ pub enum Limit {
 #[error("rate limit reached; retry after {0:?}")]
 pub struct RetryAfter(pub Duration);
 
+/// Why an attempt was not counted.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// The quota is used up for now.
+    #[error(transparent)]
+    Reached(#[from] RetryAfter),
+    /// The counts are kept elsewhere (a shared store) and could not be read, and the limiter
+    /// is configured to refuse rather than count locally. Retrying later may help.
+    #[error("the rate limiter's store is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl LimitError {
+    /// The use case's own error: `reached` for a used-up quota, and for an unavailable store
+    /// the same error as an unavailable database, which callers already answer with 503.
+    pub fn into_error<E: From<RepositoryError>>(self, reached: impl FnOnce(RetryAfter) -> E) -> E {
+        match self {
+            Self::Reached(retry) => reached(retry),
+            Self::Unavailable(source) => E::from(RepositoryError::Unavailable(source)),
+        }
+    }
+}
+
 /// Counting attempts against limits.
 ///
 /// An attempt is counted before it is made, atomically with the check: of many concurrent
 /// attempts, no more than the quota get through, however long each takes (a password check
 /// takes tens of milliseconds). An attempt that turns out not to count (a successful log-in)
-/// is forgiven afterwards.
+/// is forgiven afterwards. Counts may live in this process or in a store that every replica
+/// shares; the port is asynchronous for the latter.
 ///
 /// # Errors
-/// `acquire` returns [`RetryAfter`] when `key` has used up `limit` for now; nothing is counted.
+/// `acquire` returns [`LimitError::Reached`] when `key` has used up `limit` for now, and
+/// [`LimitError::Unavailable`] when the counts cannot be reached; nothing is counted in
+/// either case.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
 pub trait RateLimiter: Send + Sync {
     /// Counts one attempt of `key` against `limit`, if the quota has room for it.
-    fn acquire(&self, limit: Limit, key: &str) -> Result<(), RetryAfter>;
-    /// Takes back one attempt counted by `acquire` in the current window.
-    fn forgive(&self, limit: Limit, key: &str);
+    async fn acquire(&self, limit: Limit, key: &str) -> Result<(), LimitError>;
+    /// Takes back one attempt counted by `acquire` in the current window. Best effort: a
+    /// failure to reach the counts is the adapter's to log.
+    async fn forgive(&self, limit: Limit, key: &str);
 }

@@ -58,11 +58,12 @@ impl ChangePassword {
         // Counted before the check, forgiven if right: concurrent guesses cannot all slip through.
         self.limiter
             .acquire(Limit::FailedPasswordChangesPerUser, &key)
-            .map_err(ChangePasswordError::TooManyAttempts)?;
+            .await
+            .map_err(|error| error.into_error(ChangePasswordError::TooManyAttempts))?;
         if !self.hasher.verify(current, Some(user.password_hash.clone())).await? {
             return Err(ChangePasswordError::IncorrectPassword);
         }
-        self.limiter.forgive(Limit::FailedPasswordChangesPerUser, &key);
+        self.limiter.forgive(Limit::FailedPasswordChangesPerUser, &key).await;
         // Hashing is slow: done before the transaction, which holds a writer meanwhile.
         let hash = self.hasher.hash(new).await?;
         let now = self.clock.now();
@@ -168,7 +169,7 @@ mod tests {
     #[tokio::test]
     async fn past_the_limit_no_password_is_checked() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_acquire().returning(|_, _| Err(RetryAfter(Duration::from_secs(60))));
+        limiter.expect_acquire().returning(|_, _| Err(RetryAfter(Duration::from_secs(60)).into()));
         let change = ChangePassword::new(
             Arc::new(MockPasswordHasher::new()),
             Arc::new(MockUnitOfWork::new()),

@@ -58,13 +58,14 @@ impl ConfirmPasswordReset {
     ) -> Result<(), ConfirmPasswordResetError> {
         self.limiter
             .acquire(Limit::PasswordResetsPerClient, client)
-            .map_err(ConfirmPasswordResetError::TooManyAttempts)?;
+            .await
+            .map_err(|error| error.into_error(ConfirmPasswordResetError::TooManyAttempts))?;
         let hash = self.secrets.hash(token);
         // A bad token is refused before the slow hashing of the new password.
         if self.resets.find_valid(&hash, self.clock.now()).await?.is_none() {
             return Err(ConfirmPasswordResetError::InvalidToken);
         }
-        self.limiter.forgive(Limit::PasswordResetsPerClient, client);
+        self.limiter.forgive(Limit::PasswordResetsPerClient, client).await;
         let password_hash = self.hasher.hash(new).await?;
         let now = self.clock.now();
         let transaction = self.unit_of_work.begin().await?;

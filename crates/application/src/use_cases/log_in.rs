@@ -88,10 +88,11 @@ impl LogIn {
         // cannot all slip through while the hashes are being verified.
         self.limiter
             .acquire(Limit::FailedLoginsPerUsername, username)
-            .map_err(LogInError::TooManyAttempts)?;
-        if let Err(retry) = self.limiter.acquire(Limit::FailedLoginsPerClient, client) {
-            self.limiter.forgive(Limit::FailedLoginsPerUsername, username);
-            return Err(LogInError::TooManyAttempts(retry));
+            .await
+            .map_err(|error| error.into_error(LogInError::TooManyAttempts))?;
+        if let Err(error) = self.limiter.acquire(Limit::FailedLoginsPerClient, client).await {
+            self.limiter.forgive(Limit::FailedLoginsPerUsername, username).await;
+            return Err(error.into_error(LogInError::TooManyAttempts));
         }
         let user = match Username::parse(username) {
             Ok(username) => self.users.find_by_username(&username).await?,
@@ -102,8 +103,8 @@ impl LogIn {
         let Some(user) = user.filter(|_| matches) else {
             return Err(LogInError::InvalidCredentials);
         };
-        self.limiter.forgive(Limit::FailedLoginsPerUsername, username);
-        self.limiter.forgive(Limit::FailedLoginsPerClient, client);
+        self.limiter.forgive(Limit::FailedLoginsPerUsername, username).await;
+        self.limiter.forgive(Limit::FailedLoginsPerClient, client).await;
         if !user.is_active {
             return Err(LogInError::Inactive);
         }

@@ -67,7 +67,8 @@ impl RegisterUser {
     ) -> Result<User, RegisterUserError> {
         self.limiter
             .acquire(Limit::RegistrationsPerClient, client)
-            .map_err(RegisterUserError::TooManyAttempts)?;
+            .await
+            .map_err(|error| error.into_error(RegisterUserError::TooManyAttempts))?;
         if self.users.find_by_username(&username).await?.is_some() {
             return Err(RegisterUserError::UsernameTaken);
         }
@@ -93,8 +94,8 @@ mod tests {
 
     use super::*;
     use crate::ports::{
-        JobId, MockJobQueue, MockPasswordHasher, MockRateLimiter, MockTransaction, MockUnitOfWork,
-        MockUserRepository, NewJob,
+        JobId, LimitError, MockJobQueue, MockPasswordHasher, MockRateLimiter, MockTransaction,
+        MockUnitOfWork, MockUserRepository, NewJob,
     };
     use crate::use_cases::fixtures::{clock, now, unavailable, unlimited, user};
 
@@ -257,7 +258,7 @@ mod tests {
     #[tokio::test]
     async fn register_user_refuses_a_client_over_its_limit_before_any_work() {
         let mut limiter = MockRateLimiter::new();
-        limiter.expect_acquire().returning(|_, _| Err(RetryAfter(std::time::Duration::from_secs(9))));
+        limiter.expect_acquire().returning(|_, _| Err(RetryAfter(std::time::Duration::from_secs(9)).into()));
         let result = register_limited(
             MockUserRepository::new(),
             MockUnitOfWork::new(),
@@ -266,5 +267,19 @@ mod tests {
         )
         .await;
         assert!(matches!(result, Err(RegisterUserError::TooManyAttempts(_))));
+    }
+
+    #[tokio::test]
+    async fn register_user_answers_as_for_an_unavailable_database_when_the_limits_cannot_be_counted() {
+        let mut limiter = MockRateLimiter::new();
+        limiter.expect_acquire().returning(|_, _| Err(LimitError::Unavailable("Redis is down".into())));
+        let result = register_limited(
+            MockUserRepository::new(),
+            MockUnitOfWork::new(),
+            MockPasswordHasher::new(),
+            limiter,
+        )
+        .await;
+        assert!(matches!(result, Err(RegisterUserError::Repository(RepositoryError::Unavailable(_)))));
     }
 }

@@ -41,10 +41,11 @@ impl RequestPasswordReset {
         let mailbox = email.as_str();
         self.limiter
             .acquire(Limit::PasswordResetsPerClient, client)
-            .map_err(RequestPasswordResetError::TooManyRequests)?;
-        if let Err(retry) = self.limiter.acquire(Limit::PasswordResetsPerEmail, mailbox) {
-            self.limiter.forgive(Limit::PasswordResetsPerClient, client);
-            return Err(RequestPasswordResetError::TooManyRequests(retry));
+            .await
+            .map_err(|error| error.into_error(RequestPasswordResetError::TooManyRequests))?;
+        if let Err(error) = self.limiter.acquire(Limit::PasswordResetsPerEmail, mailbox).await {
+            self.limiter.forgive(Limit::PasswordResetsPerClient, client).await;
+            return Err(error.into_error(RequestPasswordResetError::TooManyRequests));
         }
         let transaction = self.unit_of_work.begin().await?;
         let job = PasswordResetEmail { email: email.as_str().to_owned() }.into_job(self.clock.now());
@@ -95,7 +96,9 @@ mod tests {
     async fn requests_are_limited_per_client_and_per_mailbox() {
         let mut limiter = MockRateLimiter::new();
         limiter.expect_acquire().returning(|limit, key| match (limit, key) {
-            (Limit::PasswordResetsPerEmail, "ada@example.com") => Err(RetryAfter(Duration::from_secs(60))),
+            (Limit::PasswordResetsPerEmail, "ada@example.com") => {
+                Err(RetryAfter(Duration::from_secs(60)).into())
+            }
             _ => Ok(()),
         });
         limiter

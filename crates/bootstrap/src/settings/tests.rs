@@ -73,10 +73,14 @@ fn a_job_lease_shorter_than_a_job_may_take_is_refused() {
 }
 
 #[test]
-fn redis_signals_need_a_redis_url_whose_password_is_never_printed() {
+fn redis_signals_and_limits_need_a_redis_url_whose_password_is_never_printed() {
     let mut settings = Settings::defaults().unwrap();
     settings.events.signals = super::SignalTransport::Redis;
-    assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing)));
+    assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing("events.signals"))));
+    settings.events.signals = super::SignalTransport::Database;
+    settings.rate_limit.store = super::LimitStore::Redis;
+    assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing("rate_limit.store"))));
+    settings.events.signals = super::SignalTransport::Redis;
     settings.redis.url = Some("redis://:redispass@cache.internal:6379/0".into());
     assert!(settings.check().is_ok());
     let printed = format!("{settings:?} {}", settings.summary());

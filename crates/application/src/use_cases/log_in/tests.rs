@@ -187,7 +187,7 @@ async fn log_in_refuses_before_checking_any_password_once_a_limit_is_reached() {
     for exhausted in [Limit::FailedLoginsPerUsername, Limit::FailedLoginsPerClient] {
         let mut limiter = MockRateLimiter::new();
         limiter.expect_acquire().returning(move |limit, _| {
-            if limit == exhausted { Err(RetryAfter(Duration::from_secs(42))) } else { Ok(()) }
+            if limit == exhausted { Err(RetryAfter(Duration::from_secs(42)).into()) } else { Ok(()) }
         });
         // A place taken under the first limit is given back when the second refuses.
         let forgiven = usize::from(exhausted == Limit::FailedLoginsPerClient);
