@@ -222,8 +222,8 @@ impl Settings {
             if self.events.signals == SignalTransport::Redis {
                 return Err(SettingsError::RedisUrlMissing("events.signals"));
             }
-            if self.rate_limit.store == LimitStore::Redis {
-                return Err(SettingsError::RedisUrlMissing("rate_limit.store"));
+            if self.rate_limit.backend == LimitBackend::Redis {
+                return Err(SettingsError::RedisUrlMissing("rate_limit.backend"));
             }
         }
         let lease_ms = self.jobs.lease_seconds.saturating_mul(1000);
@@ -277,7 +277,7 @@ mod printed;
 mod rate_limit;
 mod storage;
 
-pub use rate_limit::{LimitStore, QuotaSettings, RateLimitSettings, WhenLimitStoreUnavailable};
+pub use rate_limit::{LimitBackend, QuotaSettings, RateLimitSettings, WhenLimitStoreUnavailable};
 pub use storage::StorageSettings;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,7 @@
 //! Redis cannot be reached.
 
 use serde_json::json;
-use todo_bootstrap::settings::{LimitStore, QuotaSettings, WhenLimitStoreUnavailable};
+use todo_bootstrap::settings::{LimitBackend, QuotaSettings, WhenLimitStoreUnavailable};
 use todo_tests::{Backend, PASSWORD, TestApp, spawn_app_with};
 
 fn redis_url() -> String {
@@ -29,7 +29,7 @@ async fn three_replicas_allow_the_configured_failed_logins_once_not_three_times_
     let prefix = fresh_prefix();
     let first = spawn_app_with(Backend::Postgres, |settings| {
         settings.redis.url = Some(redis_url());
-        settings.rate_limit.store = LimitStore::Redis;
+        settings.rate_limit.backend = LimitBackend::Redis;
         settings.rate_limit.key_prefix = prefix;
         settings.rate_limit.failed_logins_per_username = QuotaSettings { max: 4, window_seconds: 600 };
     })
@@ -56,7 +56,7 @@ async fn an_unreachable_redis_refuses_log_ins_with_503_when_so_configured() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
         // Nothing listens on port 1 of loopback.
         settings.redis.url = Some("redis://127.0.0.1:1".to_owned());
-        settings.rate_limit.store = LimitStore::Redis;
+        settings.rate_limit.backend = LimitBackend::Redis;
         settings.rate_limit.when_unavailable = WhenLimitStoreUnavailable::Refuse;
     })
     .await;
@@ -72,7 +72,7 @@ async fn an_unreachable_redis_refuses_log_ins_with_503_when_so_configured() {
 async fn an_unreachable_redis_means_local_counts_by_default() {
     let app = spawn_app_with(Backend::Sqlite, |settings| {
         settings.redis.url = Some("redis://127.0.0.1:1".to_owned());
-        settings.rate_limit.store = LimitStore::Redis;
+        settings.rate_limit.backend = LimitBackend::Redis;
         settings.rate_limit.failed_logins_per_username = QuotaSettings { max: 2, window_seconds: 600 };
     })
     .await;

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct RateLimitSettings {
-    pub store: LimitStore,
+    pub backend: LimitBackend,
     pub when_unavailable: WhenLimitStoreUnavailable,
     pub redis_timeout_ms: u64,
     pub key_prefix: String,
@@ -19,7 +19,7 @@ pub struct RateLimitSettings {
 /// Where the counts live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LimitStore {
+pub enum LimitBackend {
     /// This process's memory: each replica counts on its own.
     Memory,
     /// Redis (`redis.url`): every replica counts against the same quota.

@@ -78,8 +78,8 @@ fn redis_signals_and_limits_need_a_redis_url_whose_password_is_never_printed() {
     settings.events.signals = super::SignalTransport::Redis;
     assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing("events.signals"))));
     settings.events.signals = super::SignalTransport::Database;
-    settings.rate_limit.store = super::LimitStore::Redis;
-    assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing("rate_limit.store"))));
+    settings.rate_limit.backend = super::LimitBackend::Redis;
+    assert!(matches!(settings.check(), Err(SettingsError::RedisUrlMissing("rate_limit.backend"))));
     settings.events.signals = super::SignalTransport::Redis;
     settings.redis.url = Some("redis://:redispass@cache.internal:6379/0".into());
     assert!(settings.check().is_ok());

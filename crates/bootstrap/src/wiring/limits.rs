@@ -11,7 +11,7 @@ use todo_adapters_auth::{
 use todo_application::ports::RateLimiter;
 
 use crate::settings::{
-    LimitStore, QuotaSettings, RateLimitSettings, RedisSettings, WhenLimitStoreUnavailable,
+    LimitBackend, QuotaSettings, RateLimitSettings, RedisSettings, WhenLimitStoreUnavailable,
 };
 
 /// The limiter the settings choose, and its count of attempts answered without Redis (always
@@ -31,10 +31,10 @@ pub fn rate_limiter(
         password_resets_per_client: quota(limits.password_resets_per_client),
         password_resets_per_email: quota(limits.password_resets_per_email),
     };
-    if limits.store == LimitStore::Memory {
+    if limits.backend == LimitBackend::Memory {
         return Ok((Arc::new(InMemoryRateLimiter::new(quotas)), StoreFailures::default()));
     }
-    let url = redis.url.clone().context("rate_limit.store is \"redis\" but redis.url is not set")?;
+    let url = redis.url.clone().context("rate_limit.backend is \"redis\" but redis.url is not set")?;
     let options = RedisLimiterOptions {
         url,
         key_prefix: limits.key_prefix.clone(),
