@@ -168,6 +168,7 @@ def start_ours(binary, database_url, workdir, in_process_reads=True):
     port = free_port()
     env = {
         "PATH": os.environ["PATH"], "APP_SERVER__PORT": str(port), "APP_DATABASE__URL": database_url,
+        "APP_SERVER__DRAIN_SECONDS": "0",
         "APP_LOG__FILTER": "warn", "APP_DATABASE__SQLITE_IN_PROCESS_READS": str(in_process_reads).lower(),
         # 64 connections log in as one user at once: attempts in flight count against the
         # per-username limit (correctly), which would turn this hashing load into 429s.

@@ -43,6 +43,8 @@ export async function startService(extraEnv = {}) {
   const env = {
     PATH: process.env.PATH,
     APP_SERVER__PORT: String(port),
+    // No load balancer to drain for: stop at once.
+    APP_SERVER__DRAIN_SECONDS: "0",
     APP_DATABASE__URL: `sqlite://${directory}/todo.db`,
     APP_LOG__FILTER: "warn",
     APP_STORAGE__URL: `file://${directory}/blobs`,

@@ -55,7 +55,7 @@ def call(base, path, data=None, headers=None):
 def start(database_url, workdir):
     port = free_port()
     # Fuzzing fails many log-ins and registers many users from one address: lift those limits.
-    env = dict(os.environ, APP_SERVER__PORT=str(port), APP_DATABASE__URL=database_url, APP_LOG__FILTER="error",
+    env = dict(os.environ, APP_SERVER__PORT=str(port), APP_SERVER__DRAIN_SECONDS="0", APP_DATABASE__URL=database_url, APP_LOG__FILTER="error",
                APP_RATE_LIMIT__FAILED_LOGINS_PER_USERNAME__MAX="1000000",
                APP_RATE_LIMIT__FAILED_LOGINS_PER_CLIENT__MAX="1000000",
                APP_RATE_LIMIT__REGISTRATIONS_PER_CLIENT__MAX="1000000")

@@ -9,6 +9,7 @@
 mod cors;
 mod docs;
 mod download;
+mod draining;
 mod dto;
 pub mod errors;
 mod extract;
@@ -27,6 +28,7 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, web};
 
 pub use cors::CorsPolicy;
+pub use draining::Draining;
 pub use extract::{BodyLimit, TrustProxyHeaders};
 pub use metrics::Metrics;
 pub use routes::static_files::StaticDir;
@@ -47,6 +49,8 @@ pub struct HttpOptions {
     pub events: EventStreamOptions,
     /// Closes every live stream on shutdown.
     pub streams_closing: StreamsClosing,
+    /// Set on SIGTERM: readiness answers 503; later every response closes its connection.
+    pub draining: Draining,
     /// Built once with [`openapi::document`]; each worker serves a clone.
     pub openapi: utoipa::openapi::OpenApi,
     /// Served under `/static/` when set.
@@ -78,6 +82,7 @@ pub fn app(
         .app_data(options.metrics)
         .app_data(web::Data::new(options.events))
         .app_data(web::Data::new(options.streams_closing.clone()))
+        .app_data(web::Data::new(options.draining))
         .configure(routes::configure)
         .configure(|cfg| docs::configure(cfg, &options.openapi))
         .configure(|cfg| routes::static_files::configure(cfg, options.static_dir))
@@ -87,6 +92,7 @@ pub fn app(
         .wrap(ErrorHandlers::new().default_handler(middleware::json_error_body))
         .wrap(from_fn(metrics::record))
         .wrap(from_fn(middleware::request_context))
+        .wrap(from_fn(draining::close_connections_when_stopping))
 }
 
 /// What a process without the API serves (`todo-api worker`): liveness, readiness and

@@ -8,7 +8,8 @@ use actix_web::dev::Server;
 use actix_web::{HttpServer, web};
 use todo_adapters_db::{DatabaseOptions, Pool, connect, forward_job_notifications, migrate_up};
 use todo_adapters_http::{
-    BodyLimit, CorsPolicy, EventStreamOptions, HttpOptions, StaticDir, StreamsClosing, TrustProxyHeaders,
+    BodyLimit, CorsPolicy, Draining, EventStreamOptions, HttpOptions, StaticDir, StreamsClosing,
+    TrustProxyHeaders,
 };
 
 use crate::metrics;
@@ -24,8 +25,17 @@ pub struct Application {
     notifications: Option<AbortOnDrop>,
     signal_tasks: Vec<AbortOnDrop>,
     streams_closing: StreamsClosing,
+    draining: Draining,
+    drain: Duration,
+    /// The listening socket, a second handle to it: closing it refuses new connections at
+    /// once, before the server stops (see `run_until_stopped`).
+    listening: TcpListener,
     shutdown_timeout: Duration,
 }
+
+/// After the listener closed, how long kept-alive connections have to receive their last
+/// answer before the server stops.
+const LAST_ANSWERS: Duration = Duration::from_millis(100);
 
 impl Application {
     /// Checks the settings, connects, migrates (unless told not to), wires the
@@ -48,13 +58,15 @@ impl Application {
             )),
             events: event_streams(&settings),
             streams_closing: StreamsClosing::new(),
+            draining: Draining::new(),
             openapi: todo_adapters_http::openapi::document(),
             static_dir: static_dir(&settings)?,
         };
-        let streams_closing = options.streams_closing.clone();
+        let (streams_closing, draining) = (options.streams_closing.clone(), options.draining.clone());
 
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
+        let listening = listener.try_clone()?;
         // Signals are handled in `run_until_stopped`, so that the workers stop claiming at once.
         let mut server = HttpServer::new(move || todo_adapters_http::app(state.clone(), options.clone()))
             .listen(listener)?
@@ -76,6 +88,9 @@ impl Application {
             notifications,
             signal_tasks: wired.signal_tasks,
             streams_closing,
+            draining,
+            drain: Duration::from_secs(settings.server.drain_seconds),
+            listening,
             shutdown_timeout,
         })
     }
@@ -89,19 +104,39 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until SIGTERM or Ctrl-C (or [`Self::handle`] stops it): then the listener closes
-    /// and the workers claim no more jobs at once; in-flight requests get the shutdown timeout
-    /// to finish, running jobs get it too, and the pool is closed.
+    /// Serves until SIGTERM or Ctrl-C (or [`Self::handle`] stops it). Then it drains: job
+    /// workers claim no more jobs and `/health/ready` answers 503, while requests are served
+    /// as usual for `server.drain_seconds` so that load balancers move away (a second signal
+    /// cuts this short). Then the listener closes (new connections are refused at connect),
+    /// every response asks its client to close the connection, live streams end, in-flight
+    /// requests and running jobs get the shutdown timeout to finish, and the pool is closed.
     ///
     /// # Errors
     /// When the server fails.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let (server, stop_claiming) = (self.server.handle(), self.workers.stop_claiming());
-        let streams_closing = self.streams_closing.clone();
+        let (streams_closing, draining, drain) =
+            (self.streams_closing.clone(), self.draining.clone(), self.drain);
+        let listening = self.listening;
         let signals = actix_web::rt::spawn(async move {
             shutdown_signal().await;
-            tracing::info!("stopping: no new connections or jobs; letting those in flight finish");
             stop_claiming.now();
+            draining.stop_being_ready();
+            if !drain.is_zero() {
+                tracing::info!(?drain, "draining: not ready, still serving");
+                tokio::select! {
+                    () = tokio::time::sleep(drain) => {}
+                    () = shutdown_signal() => tracing::info!("a second signal: draining cut short"),
+                }
+            }
+            tracing::info!("stopping: no new connections; letting the requests and jobs in flight finish");
+            server.pause().await;
+            crate::listener::close_gracefully(listening).await;
+            // Each busy kept-alive connection now gets one last answer, with `Connection: close`,
+            // before the server stops: a stopping server closes connections between requests,
+            // and a request sent at that instant would be lost.
+            draining.close_connections();
+            tokio::time::sleep(LAST_ANSWERS).await;
             streams_closing.close_all();
             server.stop(true).await;
         });

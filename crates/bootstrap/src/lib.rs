@@ -7,6 +7,7 @@
 //! [`Application::build`], so the tests run exactly what production runs.
 
 mod application;
+mod listener;
 mod metrics;
 pub mod settings;
 pub mod telemetry;

@@ -42,6 +42,8 @@ pub struct ServerSettings {
     pub port: u16,
     pub workers: usize,
     pub body_limit_bytes: usize,
+    /// Serving on after SIGTERM, not ready, before the listener closes.
+    pub drain_seconds: u64,
     pub shutdown_timeout_seconds: u64,
     pub trust_proxy_headers: bool,
     /// Served under `/static/` when set (`APP_SERVER__STATIC_DIR`).

@@ -53,7 +53,9 @@ async fn production_logs_json_with_the_effective_settings_and_no_secret() {
 #[actix_web::test]
 async fn sigterm_closes_the_listener_and_lets_requests_in_flight_finish() {
     let database = TestDatabase::create(Backend::Sqlite).await;
-    let served = serve(Path::new(env!("CARGO_MANIFEST_DIR")), &[("APP_DATABASE__URL", &database.url)]).await;
+    // No draining: the listener closes at SIGTERM (tests/draining.rs covers the drain).
+    let env = [("APP_DATABASE__URL", database.url.as_str()), ("APP_SERVER__DRAIN_SECONDS", "0")];
+    let served = serve(Path::new(env!("CARGO_MANIFEST_DIR")), &env).await;
     let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
 
     // Registrations hash passwords with Argon2id: slow enough to be in flight.

@@ -1,7 +1,9 @@
+use actix_web::http::header::RETRY_AFTER;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
 use super::read;
+use crate::draining::Draining;
 use crate::errors::ApiError;
 use crate::responses::Unavailable;
 use crate::state::AppState;
@@ -30,12 +32,21 @@ pub(crate) async fn liveness() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "healthy" }))
 }
 
-/// Readiness: the database answers too, within the probe's timeout (1 s).
+/// Readiness: the database answers too, within the probe's timeout (1 s), and the process is
+/// not draining before a stop.
 #[utoipa::path(get, path = "/health/ready", tag = "health", summary = "Readiness", responses(
     (status = 200, description = "The database answers", body = Object, example = json!({ "status": "ready" })),
     Unavailable,
 ))]
-pub(crate) async fn readiness(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn readiness(
+    state: web::Data<AppState>,
+    draining: Option<web::Data<Draining>>,
+) -> Result<HttpResponse, ApiError> {
+    if draining.is_some_and(|draining| !draining.is_ready()) {
+        return Ok(HttpResponse::ServiceUnavailable()
+            .insert_header((RETRY_AFTER, "5"))
+            .json(json!({ "detail": "Service is shutting down" })));
+    }
     answer(&state.check_readiness).await
 }
 
