@@ -17,6 +17,7 @@ mod m20261202_000006_todo_events;
 mod m20261202_000007_todo_revisions;
 mod m20261202_000008_idempotency_keys;
 mod m20261202_000009_attachments;
+mod m20261204_000010_job_trace_parent;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_todo_revisions::Migration),
             Box::new(m20261202_000008_idempotency_keys::Migration),
             Box::new(m20261202_000009_attachments::Migration),
+            Box::new(m20261204_000010_job_trace_parent::Migration),
         ]
     }
 }

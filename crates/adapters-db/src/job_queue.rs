@@ -1,9 +1,11 @@
 //! Enqueueing a job inside the caller's transaction (docs/adr/0007-job-queue.md): the job is
 //! one more row of it, and on PostgreSQL a `NOTIFY` delivered at commit.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, Statement};
-use todo_application::ports::{JobId, JobQueue, JobStatus, NewJob, RepositoryError};
+use todo_application::ports::{JobId, JobQueue, JobStatus, NewJob, RepositoryError, TraceContext};
 use tracing::instrument;
 
 use crate::entities::jobs;
@@ -12,14 +14,16 @@ use crate::executor::Executor;
 /// The channel on which PostgreSQL announces committed jobs to waiting workers.
 pub const JOBS_CHANNEL: &str = "todo_jobs";
 
-/// [`JobQueue`] inside a transaction: the job is one more row of it.
+/// [`JobQueue`] inside a transaction: the job is one more row of it, with the trace it was
+/// enqueued in when `traces` is given.
 pub(crate) struct SeaOrmJobQueue {
     executor: Executor,
+    traces: Option<Arc<dyn TraceContext>>,
 }
 
 impl SeaOrmJobQueue {
-    pub(crate) fn within(executor: Executor) -> Self {
-        Self { executor }
+    pub(crate) fn within(executor: Executor, traces: Option<Arc<dyn TraceContext>>) -> Self {
+        Self { executor, traces }
     }
 }
 
@@ -39,6 +43,7 @@ impl JobQueue for SeaOrmJobQueue {
             last_error: Set(None),
             created_at: Set(job.created_at),
             finished_at: Set(None),
+            trace_parent: Set(self.traces.as_ref().and_then(|traces| traces.current())),
             ..Default::default()
         };
         let id = self.executor.insert(row).await?;

@@ -72,7 +72,7 @@ const CLAIM: &str = "UPDATE jobs SET status = 'running', attempts = attempts + 1
            OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts)) \
           AND kind IN ({kinds}) \
         ORDER BY run_at, id LIMIT 1 {lock}) \
-    RETURNING id, kind, payload, attempts, max_attempts";
+    RETURNING id, kind, payload, attempts, max_attempts, trace_parent";
 
 /// The jobs whose worker died during their last attempt are dead.
 const BURY: &str = "UPDATE jobs SET status = 'dead', finished_at = $1, locked_until = NULL, \
@@ -122,6 +122,7 @@ impl JobStore for SeaOrmJobStore {
             payload: row.try_get("", "payload").map_err(get_error)?,
             attempt: count("attempts")?,
             max_attempts: count("max_attempts")?,
+            trace_parent: row.try_get("", "trace_parent").map_err(get_error)?,
         }))
     }
 

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use sea_orm::{DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait};
 use todo_application::ports::{
     ApiKeyRepository, AttachmentRepository, IdempotencyStore, JobId, JobQueue, NewJob,
-    PasswordResetRepository, RepositoryError, SessionRepository, TodoRepository, Transaction, UnitOfWork,
-    UserRepository,
+    PasswordResetRepository, RepositoryError, SessionRepository, TodoRepository, TraceContext, Transaction,
+    UnitOfWork, UserRepository,
 };
 use tracing::instrument;
 
@@ -31,12 +31,20 @@ pub struct SeaOrmUnitOfWork {
     pool: Pool,
     deadline: Duration,
     jobs_committed: Option<JobsCommitted>,
+    traces: Option<Arc<dyn TraceContext>>,
 }
 
 impl SeaOrmUnitOfWork {
     /// Beginning, every statement inside, and the commit each give up after `deadline`.
     pub fn new(pool: &Pool, deadline: Duration) -> Self {
-        Self { pool: pool.clone(), deadline, jobs_committed: None }
+        Self { pool: pool.clone(), deadline, jobs_committed: None, traces: None }
+    }
+
+    /// Stores with each job the trace it was enqueued in, as `traces` reads it.
+    #[must_use]
+    pub fn with_traces(mut self, traces: Arc<dyn TraceContext>) -> Self {
+        self.traces = Some(traces);
+        self
     }
 
     /// Calls `listener` after each commit that enqueued jobs.
@@ -67,7 +75,10 @@ impl UnitOfWork for SeaOrmUnitOfWork {
             api_keys: SeaOrmApiKeyRepository::within(within.clone()),
             attachments: SeaOrmAttachmentRepository::within(within.clone()),
             idempotency_keys: SeaOrmIdempotencyStore::within(within.clone()),
-            jobs: EnqueuedJobs { queue: SeaOrmJobQueue::within(within), kinds: Mutex::default() },
+            jobs: EnqueuedJobs {
+                queue: SeaOrmJobQueue::within(within, self.traces.clone()),
+                kinds: Mutex::default(),
+            },
             transaction,
             executor,
             jobs_committed: self.jobs_committed.clone(),

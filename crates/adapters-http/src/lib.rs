@@ -34,6 +34,7 @@ pub use metrics::Metrics;
 pub use routes::static_files::StaticDir;
 pub use state::AppState;
 pub use streams::{EventStreamOptions, StreamsClosing};
+use todo_application::ports::TraceContext;
 use todo_application::use_cases::CheckReadiness;
 
 /// How the HTTP layer behaves, as plain values from the configuration.
@@ -55,6 +56,8 @@ pub struct HttpOptions {
     pub openapi: utoipa::openapi::OpenApi,
     /// Served under `/static/` when set.
     pub static_dir: Option<StaticDir>,
+    /// Which trace each request's span joins: the caller's `traceparent`, if any.
+    pub traces: web::Data<dyn TraceContext>,
 }
 
 /// The whole application: routes, fallbacks and middleware around shared state.
@@ -83,6 +86,7 @@ pub fn app(
         .app_data(web::Data::new(options.events))
         .app_data(web::Data::new(options.streams_closing.clone()))
         .app_data(web::Data::new(options.draining))
+        .app_data(options.traces)
         .configure(routes::configure)
         .configure(|cfg| docs::configure(cfg, &options.openapi))
         .configure(|cfg| routes::static_files::configure(cfg, options.static_dir))

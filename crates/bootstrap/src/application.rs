@@ -61,6 +61,7 @@ impl Application {
             draining: Draining::new(),
             openapi: todo_adapters_http::openapi::document(),
             static_dir: static_dir(&settings)?,
+            traces: web::Data::from(wired.traces.clone()),
         };
         let (streams_closing, draining) = (options.streams_closing.clone(), options.draining.clone());
 

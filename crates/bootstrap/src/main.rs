@@ -46,6 +46,9 @@ enum Command {
     },
     /// Print the OpenAPI document (the one served at /openapi.json) and exit.
     Openapi,
+    /// Ask this machine's service (on `server.port`) for `/health`: exit 0 if it answers 200,
+    /// 1 otherwise. For a container's health check, where no HTTP client is installed.
+    Health,
     /// Manage the database schema.
     Migrate {
         #[command(subcommand)]
@@ -106,23 +109,30 @@ fn parse_status(text: &str) -> Result<JobStatus, String> {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command.unwrap_or(Command::Serve) {
+    let command = Cli::parse().command.unwrap_or(Command::Serve);
+    match command {
         // Needs no configuration and no database, so that it runs anywhere.
-        Command::Openapi => println!("{}", todo_adapters_http::openapi::document().to_pretty_json()?),
-        Command::Serve => serve(configured()?).await?,
-        Command::Worker => work(configured()?).await?,
-        Command::Jobs { action } => jobs(configured()?, action).await?,
-        Command::Users { action } => users(configured()?, action).await?,
-        Command::Migrate { action } => migrate(configured()?, action).await?,
+        Command::Openapi => {
+            println!("{}", todo_adapters_http::openapi::document().to_pretty_json()?);
+            return Ok(());
+        }
+        Command::Health => return health(&Settings::load()?),
+        _ => {}
     }
-    Ok(())
-}
-
-/// The settings of this process, with logging set up as they say.
-fn configured() -> anyhow::Result<Settings> {
+    // Logging and traces as the settings say; the last spans are sent before exiting.
     let settings = Settings::load()?;
-    telemetry::init(&settings.log)?;
-    Ok(settings)
+    settings.telemetry.check()?;
+    let telemetry = telemetry::init(&settings.log, &settings.telemetry)?;
+    let result = match command {
+        Command::Serve => serve(settings).await,
+        Command::Worker => work(settings).await,
+        Command::Jobs { action } => jobs(settings, action).await,
+        Command::Users { action } => users(settings, action).await,
+        Command::Migrate { action } => migrate(settings, action).await,
+        Command::Openapi | Command::Health => Ok(()),
+    };
+    telemetry.shutdown();
+    result
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
@@ -131,6 +141,26 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let application = Application::build(settings).await?;
     tracing::info!(?environment, "listening on http://{host}:{}", application.port());
     application.run_until_stopped().await?;
+    Ok(())
+}
+
+/// One `GET /health` over plain TCP, three seconds at most for everything.
+fn health(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let host = match settings.server.host.as_str() {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        host => host,
+    };
+    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, settings.server.port))?
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("{host} has no address"))?;
+    let timeout = std::time::Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut head = [0; 12];
+    stream.read_exact(&mut head)?;
+    anyhow::ensure!(head.starts_with(b"HTTP/1.") && &head[9..12] == b"200", "the service is not healthy");
     Ok(())
 }
 

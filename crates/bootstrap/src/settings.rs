@@ -34,6 +34,7 @@ pub struct Settings {
     pub events: EventSettings,
     pub redis: RedisSettings,
     pub storage: StorageSettings,
+    pub telemetry: TelemetrySettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -175,6 +176,8 @@ pub enum SettingsError {
          database.query_timeout_ms ({needed_ms} ms); otherwise a slow job would run twice at once"
     )]
     LeaseTooShort { lease_ms: u64, needed_ms: u64 },
+    #[error("{0}")]
+    Telemetry(String),
 }
 
 impl Settings {
@@ -228,6 +231,9 @@ impl Settings {
                 return Err(SettingsError::RedisUrlMissing("rate_limit.backend"));
             }
         }
+        if let Some(problem) = self.telemetry.problem() {
+            return Err(SettingsError::Telemetry(problem));
+        }
         let lease_ms = self.jobs.lease_seconds.saturating_mul(1000);
         let needed_ms =
             self.mail.timeout_seconds.saturating_mul(1000).saturating_add(self.database.query_timeout_ms);
@@ -278,8 +284,10 @@ impl JobSettings {
 mod printed;
 mod rate_limit;
 mod storage;
+mod telemetry;
 
 pub use rate_limit::{LimitBackend, QuotaSettings, RateLimitSettings, WhenLimitStoreUnavailable};
 pub use storage::StorageSettings;
+pub use telemetry::TelemetrySettings;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! Structured logs with `tracing`: text for people, JSON for log pipelines.
+//! Structured logs with `tracing`: text for people, JSON for log pipelines; and, when a
+//! collector is configured, the same spans exported as OpenTelemetry traces.
 //!
 //! Both carry the same fields with the same types; the text writes decimals with three places
 //! (`latency_ms=0.020`), where the default writes every digit a float has
@@ -7,29 +8,66 @@
 
 use std::fmt;
 
+use todo_adapters_telemetry::OtlpExport;
 use tracing::field::{Field, Visit};
-use tracing_subscriber::EnvFilter;
+use tracing::span::Record;
 use tracing_subscriber::field::RecordFields;
-use tracing_subscriber::fmt::FormatFields;
-use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::format::{JsonFields, Writer};
+use tracing_subscriber::fmt::{FormatFields, FormattedFields};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
-use crate::settings::{LogFormat, LogSettings};
+use crate::settings::{LogFormat, LogSettings, TelemetrySettings};
 
-/// Installs the global subscriber. Call once, before anything logs.
+/// What `init` started: the export of traces, to be flushed before the process exits.
+pub struct Telemetry {
+    export: Option<OtlpExport>,
+}
+
+impl Telemetry {
+    /// Sends the spans still buffered; call once, when the work is done.
+    pub fn shutdown(&self) {
+        if let Some(export) = &self.export {
+            export.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber: the log in the configured format and, with
+/// `telemetry.otlp_endpoint`, the export of spans. Call once, before anything logs.
 ///
 /// # Errors
-/// When the filter does not parse or a subscriber is already installed.
-pub fn init(settings: &LogSettings) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_new(&settings.filter)?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
-    let installed = match settings.format {
-        LogFormat::Text => builder.fmt_fields(ReadableFields).try_init(),
-        LogFormat::Json => {
-            builder.json().flatten_event(true).with_current_span(true).with_span_list(false).try_init()
-        }
+/// When the filter does not parse, the exporter cannot be built, or a subscriber is already
+/// installed.
+pub fn init(log: &LogSettings, traces: &TelemetrySettings) -> anyhow::Result<Telemetry> {
+    let filter = EnvFilter::try_new(&log.filter)?;
+    let export = traces
+        .otlp_endpoint
+        .as_deref()
+        .map(|endpoint| OtlpExport::start(endpoint, &traces.service_name, traces.sample_ratio))
+        .transpose()?;
+    let format = tracing_subscriber::fmt::layer().with_target(false);
+    let format = match log.format {
+        LogFormat::Text => format.fmt_fields(ReadableFields).boxed(),
+        LogFormat::Json => format
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .fmt_fields(JsonLogFields)
+            .boxed(),
     };
-    installed.map_err(|error| anyhow::anyhow!(error))
+    tracing_subscriber::registry()
+        .with(format)
+        .with(export.as_ref().map(OtlpExport::layer))
+        .with(filter)
+        .try_init()?;
+    Ok(Telemetry { export })
 }
+
+/// Fields for the trace only (`otel.name`, the span's name there): never logged.
+const TRACE_ONLY: &str = "otel.";
 
 /// The text format's fields: `message` first and bare, then `name=value`, strings quoted,
 /// decimals with three places.
@@ -41,6 +79,55 @@ impl<'writer> FormatFields<'writer> for ReadableFields {
         fields.record(&mut visitor);
         visitor.result
     }
+
+    fn add_fields(&self, current: &'writer mut FormattedFields<Self>, fields: &Record<'_>) -> fmt::Result {
+        let mut added = String::new();
+        self.format_fields(Writer::new(&mut added), fields)?;
+        if !added.is_empty() {
+            if !current.fields.is_empty() {
+                current.fields.push(' ');
+            }
+            current.fields.push_str(&added);
+        }
+        Ok(())
+    }
+}
+
+/// The JSON format's fields: tracing-subscriber's, without the fields for the trace only.
+pub struct JsonLogFields;
+
+impl<'writer> FormatFields<'writer> for JsonLogFields {
+    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'writer>, fields: R) -> fmt::Result {
+        let mut json = String::new();
+        JsonFields::new().format_fields(Writer::new(&mut json), fields)?;
+        if json.contains(TRACE_ONLY) {
+            json = without_trace_only(&json, serde_json::Map::new())?;
+        }
+        writer.write_str(&json)
+    }
+
+    fn add_fields(&self, current: &'writer mut FormattedFields<Self>, fields: &Record<'_>) -> fmt::Result {
+        let mut added = String::new();
+        self.format_fields(Writer::new(&mut added), fields)?;
+        if current.fields.is_empty() {
+            current.fields = added;
+            return Ok(());
+        }
+        let existing = serde_json::from_str(&current.fields).map_err(|_| fmt::Error)?;
+        current.fields = without_trace_only(&added, existing)?;
+        Ok(())
+    }
+}
+
+/// `json`'s fields added to `into`, but those for the trace only, as a JSON object.
+fn without_trace_only(
+    json: &str,
+    mut into: serde_json::Map<String, serde_json::Value>,
+) -> Result<String, fmt::Error> {
+    let fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(json).map_err(|_| fmt::Error)?;
+    into.extend(fields.into_iter().filter(|(name, _)| !name.starts_with(TRACE_ONLY)));
+    serde_json::to_string(&into).map_err(|_| fmt::Error)
 }
 
 struct Readable<'writer> {
@@ -51,7 +138,7 @@ struct Readable<'writer> {
 
 impl Readable<'_> {
     fn write(&mut self, field: &Field, value: fmt::Arguments<'_>) {
-        if self.result.is_err() {
+        if self.result.is_err() || field.name().starts_with(TRACE_ONLY) {
             return;
         }
         let separator = if self.empty { "" } else { " " };

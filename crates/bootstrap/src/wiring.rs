@@ -24,10 +24,11 @@ use todo_adapters_messaging::{
     AccessObserver, Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals,
 };
 use todo_adapters_storage::{ObjectStoreBlobs, S3Options, StorageUrl};
+use todo_adapters_telemetry::W3cTraceContext;
 use todo_application::ports::{
     ApiKeyRepository, AttachmentRepository, BlobStore, Clock, EventSignals, HealthCheck, PasswordHasher,
     PasswordResetRepository, PrincipalStore, Secrets, SessionRepository, TodoEventLog, TodoRepository,
-    TokenService, UnitOfWork, UserRepository,
+    TokenService, TraceContext, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
     AttachFile, AttachmentLimits, Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness,
@@ -52,6 +53,8 @@ pub struct Wired {
     pub signal_tasks: Vec<AbortOnDrop>,
     /// Rate-limit attempts answered without the shared store, for the metrics.
     pub limit_store_unavailable: StoreFailures,
+    /// Which trace a request's span joins (its `traceparent`), for the HTTP layer.
+    pub traces: Arc<dyn TraceContext>,
 }
 
 /// Builds every use case over the real adapters.
@@ -75,6 +78,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let blobs: Arc<dyn BlobStore> = Arc::new(blobs(&settings.storage)?);
     let attachments: Arc<dyn AttachmentRepository> =
         Arc::new(SeaOrmAttachmentRepository::new(pool, deadline));
+    let traces: Arc<dyn TraceContext> = Arc::new(W3cTraceContext::new());
     let stores = jobs::JobStores {
         users: users.clone(),
         resets: resets.clone(),
@@ -82,14 +86,17 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         keys: keys.clone(),
         attachments: attachments.clone(),
         blobs: blobs.clone(),
+        traces: traces.clone(),
     };
     let jobs = jobs::jobs(settings, pool, stores, secrets.clone(), clock.clone())?;
     let committed = (jobs.wake.clone(), jobs.metrics.clone());
     let unit_of_work: Arc<dyn UnitOfWork> =
-        Arc::new(SeaOrmUnitOfWork::new(pool, deadline).on_jobs_committed(Arc::new(move |kinds| {
-            committed.1.enqueued(kinds);
-            committed.0.notify_waiters();
-        })));
+        Arc::new(SeaOrmUnitOfWork::new(pool, deadline).with_traces(traces.clone()).on_jobs_committed(
+            Arc::new(move |kinds| {
+                committed.1.enqueued(kinds);
+                committed.0.notify_waiters();
+            }),
+        ));
     let todos: Arc<dyn TodoRepository> = Arc::new(SeaOrmTodoRepository::new(pool, deadline));
     let sessions: Arc<dyn SessionRepository> = Arc::new(SeaOrmSessionRepository::new(pool, deadline));
     let follow_todo_events = FollowTodoEvents::new(
@@ -209,7 +216,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         get_attachment: GetAttachment::new(todos.clone(), attachments.clone(), blobs),
         delete_attachment: DeleteAttachment::new(todos.clone(), attachments),
     };
-    Ok(Wired { http, jobs, signal_tasks, limit_store_unavailable })
+    Ok(Wired { http, jobs, signal_tasks, limit_store_unavailable, traces })
 }
 
 /// Live-event signals between every process of the service, coalesced (ADR 0010, 0011):

@@ -32,7 +32,7 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
                    pending m20261202_000003_create_jobs\npending m20261202_000004_create_sessions\n\
                    pending m20261202_000005_accounts\npending m20261202_000006_todo_events\n\
                    pending m20261202_000007_todo_revisions\npending m20261202_000008_idempotency_keys\n\
-                   pending m20261202_000009_attachments\n";
+                   pending m20261202_000009_attachments\npending m20261204_000010_job_trace_parent\n";
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
@@ -41,9 +41,9 @@ async fn migrate_commands_apply_roll_back_and_report(backend: Backend) {
                     applied m20261202_000003_create_jobs\napplied m20261202_000004_create_sessions\n\
                     applied m20261202_000005_accounts\napplied m20261202_000006_todo_events\n\
                     applied m20261202_000007_todo_revisions\napplied m20261202_000008_idempotency_keys\n\
-                    pending m20261202_000009_attachments\n";
+                    applied m20261202_000009_attachments\npending m20261204_000010_job_trace_parent\n";
     assert_eq!(migrate(url, &["status"]).await, one_down);
-    migrate(url, &["down", "--steps", "8"]).await;
+    migrate(url, &["down", "--steps", "9"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending);
     migrate(url, &["up"]).await;
     assert_eq!(migrate(url, &["status"]).await, pending.replace("pending", "applied"));
@@ -183,4 +183,17 @@ async fn production_refuses_to_start_without_a_secret_and_says_why() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("APP_AUTH__SECRET must be set in production"), "{stderr}");
+}
+
+#[tokio::test]
+async fn the_health_command_succeeds_while_the_service_answers_and_fails_once_it_is_gone() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut served = common::serve(directory.path(), &[("APP_SERVER__DRAIN_SECONDS", "0")]).await;
+    let port = served.address.rsplit(':').next().unwrap().to_owned();
+    let health = || todo_api(directory.path()).arg("health").env("APP_SERVER__PORT", &port).output();
+    let answered = health().await.unwrap();
+    assert!(answered.status.success(), "{}", String::from_utf8_lossy(&answered.stderr));
+    served.child.kill().await.unwrap();
+    let gone = health().await.unwrap();
+    assert_eq!(gone.status.code(), Some(1), "{}", String::from_utf8_lossy(&gone.stderr));
 }

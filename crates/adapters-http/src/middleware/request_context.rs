@@ -1,5 +1,6 @@
 //! One span and one log line per request, and the `X-Request-ID` and
-//! `X-Process-Time` headers on every response, errors included.
+//! `X-Process-Time` headers on every response, errors included. The span joins the caller's
+//! trace (a W3C `traceparent` header), and its trace id goes into every line it logs.
 
 use std::time::Instant;
 
@@ -9,12 +10,16 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web;
+use todo_application::ports::TraceContext;
 use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::errors::framework_error_response;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const PROCESS_TIME: HeaderName = HeaderName::from_static("x-process-time");
+const TRACEPARENT: &str = "traceparent";
 
 /// Wraps the whole request: picks its id, runs it inside a span carrying that id,
 /// then stamps the response and logs method, path, status and latency.
@@ -24,12 +29,27 @@ pub async fn request_context<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let started = Instant::now();
     let request_id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // The route, `/todos/{todo_id}`, from the routing table: traces name a request by it.
+    let route = req.match_pattern();
+    let name =
+        route.as_ref().map_or_else(|| req.method().to_string(), |route| format!("{} {route}", req.method()));
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
         method = %req.method(),
         path = %req.path(),
+        trace_id = Empty,
+        otel.name = name,
+        otel.kind = "server",
+        otel.status_code = Empty,
+        route = route.as_deref(),
     );
+    if let Some(traces) = req.app_data::<web::Data<dyn TraceContext>>() {
+        let traceparent = req.headers().get(TRACEPARENT).and_then(|value| value.to_str().ok());
+        if let Some(trace_id) = traces.adopt(&span, traceparent) {
+            span.record("trace_id", trace_id);
+        }
+    }
     let result = next.call(req).instrument(span.clone()).await;
 
     let elapsed = started.elapsed();
@@ -42,6 +62,9 @@ pub async fn request_context<B: MessageBody + 'static>(
         }
     };
     let log = |status: StatusCode| {
+        if status.is_server_error() {
+            span.record("otel.status_code", "error");
+        }
         // To the microsecond: what a person reads, and a short number in JSON.
         let latency_ms = (elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0;
         span.in_scope(|| tracing::info!(status = status.as_u16(), latency_ms, "request completed"));

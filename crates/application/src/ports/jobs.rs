@@ -78,6 +78,8 @@ pub struct ClaimedJob {
     /// This attempt's number, from 1.
     pub attempt: u32,
     pub max_attempts: u32,
+    /// The trace of the work that enqueued it (W3C `traceparent`), for the run to join.
+    pub trace_parent: Option<String>,
 }
 
 /// A stored job as operators see it.

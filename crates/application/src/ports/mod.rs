@@ -17,6 +17,7 @@ mod repository_error;
 mod sessions;
 mod todo_repository;
 mod token_service;
+mod trace_context;
 mod unit_of_work;
 mod user_repository;
 
@@ -41,6 +42,7 @@ pub use sessions::{
 };
 pub use todo_repository::TodoRepository;
 pub use token_service::{AccessClaims, AccessToken, TokenError, TokenService};
+pub use trace_context::TraceContext;
 pub use unit_of_work::{Transaction, UnitOfWork};
 pub use user_repository::{UserFlags, UserOverview, UserRepository};
 
@@ -74,6 +76,8 @@ pub use sessions::{MockPrincipalStore, MockSecrets, MockSessionRepository};
 pub use todo_repository::MockTodoRepository;
 #[cfg(any(test, feature = "mocks"))]
 pub use token_service::MockTokenService;
+#[cfg(any(test, feature = "mocks"))]
+pub use trace_context::MockTraceContext;
 #[cfg(any(test, feature = "mocks"))]
 pub use unit_of_work::{MockTransaction, MockUnitOfWork};
 #[cfg(any(test, feature = "mocks"))]

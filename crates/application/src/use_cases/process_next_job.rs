@@ -8,7 +8,7 @@ use futures_util::future::{Either, select};
 use tracing::{Instrument, info_span, instrument, warn};
 
 use crate::jobs::{JobError, JobHandlers, RetryPolicy};
-use crate::ports::{ClaimedJob, Clock, JobId, JobStore, RepositoryError};
+use crate::ports::{ClaimedJob, Clock, JobId, JobStore, RepositoryError, TraceContext};
 
 /// Claims the job that has been ready the longest, runs its handler, and records the
 /// outcome: succeeded; failed, to run again after a backoff; or dead, when the attempts are
@@ -19,6 +19,7 @@ pub struct ProcessNextJob {
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     lease: Duration,
+    traces: Option<Arc<dyn TraceContext>>,
 }
 
 /// What became of the job that was run.
@@ -53,7 +54,14 @@ impl ProcessNextJob {
         retry: RetryPolicy,
         lease: Duration,
     ) -> Self {
-        Self { store, handlers, clock, retry, lease }
+        Self { store, handlers, clock, retry, lease, traces: None }
+    }
+
+    /// Runs each job in the trace it was enqueued in, as `traces` sets it.
+    #[must_use]
+    pub fn with_traces(mut self, traces: Arc<dyn TraceContext>) -> Self {
+        self.traces = Some(traces);
+        self
     }
 
     /// Runs the next ready job, if there is one, as `worker`. Should `stop` complete before the
@@ -71,7 +79,19 @@ impl ProcessNextJob {
         let lease_until = now + TimeDelta::from_std(self.lease).unwrap_or(TimeDelta::MAX);
         let kinds = self.handlers.kinds();
         let Some(job) = self.store.claim(worker, &kinds, now, lease_until).await? else { return Ok(None) };
-        let span = info_span!("job", job_id = %job.id, kind = %job.kind, attempt = job.attempt);
+        let span = info_span!(
+            "job",
+            job_id = %job.id,
+            kind = %job.kind,
+            attempt = job.attempt,
+            trace_id = tracing::field::Empty,
+            otel.name = format!("job {}", job.kind),
+        );
+        if let Some(trace_id) =
+            self.traces.as_ref().and_then(|traces| traces.adopt(&span, job.trace_parent.as_deref()))
+        {
+            span.record("trace_id", trace_id);
+        }
         let finished = match select(pin!(self.run(&job).instrument(span.clone())), pin!(stop)).await {
             Either::Left((result, _)) => Some(result),
             Either::Right(((), _)) => None,

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use super::{AuthSettings, DatabaseSettings, MailSettings, RedisSettings, Settings, StorageSettings};
+use super::{
+    AuthSettings, DatabaseSettings, MailSettings, RedisSettings, Settings, StorageSettings, TelemetrySettings,
+};
 
 impl Settings {
     /// A one-line description of the effective settings for the start-up log:
@@ -12,7 +14,7 @@ impl Settings {
         format!(
             "environment={:?} listen={}:{} workers={} body_limit={}B database={} pool={} acquire_timeout={}ms \
              query_timeout={}ms migrate_on_start={} sqlite_in_process_reads={} token_ttl={}min log={:?} cors={:?} trust_proxy_headers={} \
-             static_dir={:?} mail={} job_workers={} event_signals={:?} redis={} storage={}",
+             static_dir={:?} mail={} job_workers={} event_signals={:?} redis={} storage={} traces={}",
             self.environment,
             self.server.host,
             self.server.port,
@@ -37,7 +39,18 @@ impl Settings {
             self.events.signals,
             self.redis.url.as_deref().map_or_else(|| "none".to_owned(), redact_password),
             self.storage.url,
+            self.telemetry.otlp_endpoint.as_deref().map_or_else(|| "off".to_owned(), redact_password),
         )
+    }
+}
+
+impl fmt::Debug for TelemetrySettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelemetrySettings")
+            .field("otlp_endpoint", &self.otlp_endpoint.as_deref().map(redact_password))
+            .field("service_name", &self.service_name)
+            .field("sample_ratio", &self.sample_ratio)
+            .finish()
     }
 }
 

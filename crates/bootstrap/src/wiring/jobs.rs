@@ -12,7 +12,7 @@ use todo_adapters_mail::{MiniJinjaTemplates, OutboxMailer, SmtpMailer, SmtpSetti
 use todo_application::jobs::{JobHandlers, PasswordResetEmail, RetryPolicy, WelcomeEmail};
 use todo_application::ports::{
     AttachmentRepository, BlobStore, Clock, JobStore, MailTemplates, Mailer, PasswordResetRepository,
-    Secrets, TodoEventLog, UserRepository,
+    Secrets, TodoEventLog, TraceContext, UserRepository,
 };
 use todo_application::use_cases::{
     IdempotencyKeys, ProcessNextJob, PruneTodoEvents, SendPasswordResetEmail, SendWelcomeEmail,
@@ -32,6 +32,8 @@ pub(super) struct JobStores {
     pub keys: Arc<IdempotencyKeys>,
     pub attachments: Arc<dyn AttachmentRepository>,
     pub blobs: Arc<dyn BlobStore>,
+    /// Each job runs in the trace it was enqueued in.
+    pub traces: Arc<dyn TraceContext>,
 }
 
 /// The job queue, every kind of job with its handler (registered here and only here), and
@@ -40,7 +42,7 @@ pub(super) struct JobStores {
 pub(super) fn jobs(
     settings: &Settings,
     pool: &Pool,
-    JobStores { users, resets, events, keys, attachments, blobs }: JobStores,
+    JobStores { users, resets, events, keys, attachments, blobs, traces }: JobStores,
     secrets: Arc<dyn Secrets>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<JobRuntime> {
@@ -65,7 +67,8 @@ pub(super) fn jobs(
         base: Duration::from_millis(jobs.retry_base_ms),
         cap: Duration::from_secs(jobs.retry_cap_seconds),
     };
-    let process = ProcessNextJob::new(store.clone(), handlers, clock.clone(), retry, jobs.lease());
+    let process =
+        ProcessNextJob::new(store.clone(), handlers, clock.clone(), retry, jobs.lease()).with_traces(traces);
     Ok(JobRuntime {
         process: Arc::new(process),
         store,

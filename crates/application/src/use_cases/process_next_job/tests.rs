@@ -15,6 +15,7 @@ fn claimed(attempt: u32, max_attempts: u32) -> ClaimedJob {
         payload: r#"{"v":1,"user_id":7}"#.into(),
         attempt,
         max_attempts,
+        trace_parent: None,
     }
 }
 
@@ -156,4 +157,20 @@ async fn a_store_that_fails_is_an_error() {
     let mut store = store_claiming(Some(claimed(1, 3)));
     store.expect_succeed().returning(|_, _, _| Err(unavailable()));
     assert!(process(store, handler(Ok(()))).await.is_err());
+}
+
+#[tokio::test]
+async fn a_job_runs_in_the_trace_it_was_enqueued_in() {
+    const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut store = store_claiming(Some(ClaimedJob { trace_parent: Some(PARENT.into()), ..claimed(1, 3) }));
+    store.expect_succeed().times(1).returning(|_, _, _| Ok(()));
+    let mut traces = crate::ports::MockTraceContext::new();
+    traces
+        .expect_adopt()
+        .withf(|_, parent| *parent == Some(PARENT))
+        .times(1)
+        .returning(|_, _| Some("4bf92f3577b34da6a3ce929d0e0e4736".into()));
+    let process = ProcessNextJob::new(Arc::new(store), handler(Ok(())), Arc::new(clock()), RETRY, LEASE)
+        .with_traces(Arc::new(traces));
+    assert_eq!(outcome(process.execute("w1", std::future::pending()).await), JobOutcome::Succeeded);
 }
