@@ -19,7 +19,8 @@ from smtp_sink import Sink
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-POSTGRES = urllib.parse.urlsplit(os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"))
+# Loopback: no TLS, as a database on the same host or a private network is usually reached.
+POSTGRES = urllib.parse.urlsplit(os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"))
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 
 NGINX_CONF = """
