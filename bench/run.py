@@ -189,11 +189,24 @@ def overrides():
     return {name: value for name, value in os.environ.items() if name.startswith("APP_")}
 
 
-def start_peer(workdir):
+def start_peer(workdir, postgres_url=None):
+    """The FastAPI app on a fresh SQLite file or, with `postgres_url`, on that PostgreSQL
+    database (bench/peer_postgres.py, on PYTHONPATH)."""
     port = free_port()
     env = dict(os.environ, APP="app_nullpool:app", WORKERS="2", FRESH_DB="1", DB_PATH=str(Path(workdir) / "peer.db"),
                VENV=str(PEER_VENV))
-    process = subprocess.Popen([str(PEER / "run.sh"), str(port)], env=env, stdout=subprocess.DEVNULL,
+    command = [str(PEER / "run.sh"), str(port)]
+    if postgres_url:
+        # run.sh creates the tables with the tutorial's engine, which psycopg2 refuses: the
+        # tables are created with the swapped one, and uvicorn started as run.sh does.
+        env.update(PYTHONPATH=f"{ROOT / 'bench'}:{PEER}",
+                   DATABASE_URL=postgres_url.split("?")[0].replace("postgres://", "postgresql+psycopg2://", 1))
+        python = str(PEER_VENV / "bin" / "python")
+        create = "import peer_postgres, app.database as d; d.create_db_and_tables()"
+        subprocess.run([python, "-c", create], env=env, cwd=PEER, check=True)
+        command = [str(PEER_VENV / "bin" / "uvicorn"), "peer_postgres:app", "--host", "127.0.0.1", "--port", str(port),
+                   "--workers", "2", "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, cwd=PEER, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base, process)
@@ -369,6 +382,8 @@ def main():
             finally:
                 stop(process)
             report["fastapi"] = peer
+            if "postgres" in report:
+                report["fastapi_postgres"] = peer_on_postgres(workdir, duration, scripts)
 
     sections = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']}",
                 f"Load: wrk, {CONNECTIONS} connections, 2 threads, {duration} s per endpoint, loopback; "
@@ -377,7 +392,10 @@ def main():
                 f"## Todo API on SQLite ({report['sqlite_reads']} reads)" + (" against the FastAPI tutorial app (NullPool, 2 workers)" if peer else ""), "",
                 table(report["sqlite"], peer)]
     if "postgres" in report:
-        sections += ["", "## Todo API on PostgreSQL", "", table(report["postgres"])]
+        peer_pg = report.get("fastapi_postgres")
+        sections += ["", "## Todo API on PostgreSQL" + (" against the FastAPI tutorial app on PostgreSQL "
+                     "(psycopg2, pool of 32 + 32, 2 workers; bench/peer_postgres.py)" if peer_pg else ""), "",
+                     table(report["postgres"], peer_pg)]
         sections += ["", ratios(report)]
     sections += ["", "## Password hashing does not block requests", "",
                  f"`GET /todos/` p99 quiet: {isolation['quiet_p99_ms']:.2f} ms; while 32 clients log in without pause "
@@ -398,6 +416,20 @@ def main():
         (results / f"{stem}.md").write_text(text)
         (results / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
         print(f"saved bench/results/{stem}.md and .json")
+
+
+def peer_on_postgres(workdir, duration, scripts):
+    """The FastAPI app's suite on a PostgreSQL database of its own (psycopg2 in its venv)."""
+    pip = PEER_VENV / "bin" / "pip"
+    if subprocess.run([str(pip), "show", "psycopg2-binary"], capture_output=True).returncode != 0:
+        subprocess.run([str(pip), "install", "-q", "psycopg2-binary==2.9.11"], check=True)
+    with fresh_database("postgres", "peer_bench") as (url, _):
+        print("FastAPI tutorial app on PostgreSQL (psycopg2, 2 workers):", flush=True)
+        base, process = start_peer(workdir, url)
+        try:
+            return run_suite(base, process.pid, duration, scripts, skip=["GET /users/me"])[0]
+        finally:
+            stop(process)
 
 
 def pgbench(url, duration):
