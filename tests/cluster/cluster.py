@@ -56,8 +56,10 @@ http {{
       proxy_pass http://todo_api;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header Host $http_host;
+      # The client's address only: a header the client sent must never choose its rate limits.
+      proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header Forwarded "";
       # A replica that refuses the connection (stopping, or not yet started): the next one.
       proxy_next_upstream error timeout;
       proxy_connect_timeout 1s;
@@ -72,7 +74,7 @@ http {{
       proxy_pass http://todo_api_first;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_set_header Host $host;
+      proxy_set_header Host $http_host;
     }}
   }}
 }}

@@ -147,15 +147,17 @@ def rolling_restart(cluster):
                 except Exception as error:  # noqa: BLE001 - a client error, counted
                     errors.append(f"{method} {path}: {error!r}")
 
-    threads = [threading.Thread(target=load, args=(index,)) for index in range(LOADERS)]
+    threads = [threading.Thread(target=load, args=(index,), daemon=True) for index in range(LOADERS)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
-    time.sleep(1)
-    for index in range(len(cluster.ports)):
-        cluster.restart_replica(index)
-    time.sleep(1)
-    stop.set()
+    try:
+        time.sleep(1)
+        for index in range(len(cluster.ports)):
+            cluster.restart_replica(index)
+        time.sleep(1)
+    finally:
+        stop.set()
     for thread in threads:
         thread.join(60)
     elapsed = time.monotonic() - started
