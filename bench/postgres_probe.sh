@@ -3,9 +3,10 @@
 # setting; optionally profiled with perf (PERF=1, PERF_SCOPE=-a for the whole machine).
 #   APP_SERVER__WORKERS=1 bench/postgres_probe.sh        SCRIPT=post bench/postgres_probe.sh
 #   CONNS=1 THREADS=1 bench/postgres_probe.sh              PERF=1 bench/postgres_probe.sh
+#   BINARY=/tmp/todo-api-before bench/postgres_probe.sh  (another build, to compare)
 # Findings: bench/README.md, "PostgreSQL: where the time goes".
 set -euo pipefail
-binary="$(realpath "${CARGO_TARGET_DIR:-$(dirname "$0")/../target}")/release/todo-api"
+binary="${BINARY:-$(realpath "${CARGO_TARGET_DIR:-$(dirname "$0")/../target}")/release/todo-api}"
 perf_out="$PWD/perf.data"
 work=$(mktemp -d); cd "$work"
 pid=""

@@ -248,12 +248,7 @@ def hashing_isolation(base, duration, scripts):
     form = urllib.parse.urlencode({"username": USER["username"], "password": USER["password"]})
     login_script = lua_script(scripts, "token-isolation", "POST", form, "application/x-www-form-urlencoded")
     # Log-ins queued by the previous run are still being hashed: let them drain first.
-    for _ in range(120):
-        started = time.monotonic()
-        request("GET", f"{base}/todos/", token=token)
-        if time.monotonic() - started < 0.01:
-            break
-        time.sleep(0.5)
+    wait_until_idle(base, token)
     quiet = wrk(f"{base}/todos/", list_script, duration)
     logins = subprocess.Popen(
         ["wrk", "-t1", "-c32", f"-d{duration + 2}s", "--timeout", "10s", "-s", str(login_script), f"{base}/auth/token"],
@@ -264,7 +259,26 @@ def hashing_isolation(base, duration, scripts):
     login_output = logins.communicate()[0]
     login_rps = float(re.search(r"Requests/sec:\s+([\d.]+)", login_output).group(1))
     return {"quiet_p99_ms": quiet["p99_ms"], "loaded_p99_ms": loaded["p99_ms"], "loaded_rps": loaded["rps"],
-            "logins_per_s": login_rps, "errors": loaded["errors"]}
+            "logins_per_s": login_rps, "errors": loaded["errors"], "token": token}
+
+
+def wait_until_idle(base, token):
+    """Until a `GET /todos/` answers within 10 ms: the log-ins still queued have been hashed."""
+    for _ in range(120):
+        started = time.monotonic()
+        request("GET", f"{base}/todos/", token=token)
+        if time.monotonic() - started < 0.01:
+            return
+        time.sleep(0.5)
+
+
+def settled_rss_mib(base, pid, token):
+    """Resident memory once the service is idle and the allocator has given back what the load
+    freed: the last log-ins' hashing memory (19 MiB each) is freed as they finish, and mimalloc
+    returns freed memory to the system after its purge delay (1 s by default)."""
+    wait_until_idle(base, token)
+    time.sleep(2)
+    return rss_mib(pid)
 
 
 def postgres_reachable():
@@ -296,20 +310,33 @@ def table(rows, peer=None):
     return "\n".join(lines)
 
 
-def check_targets(ours, peer, isolation, rss):
-    """The targets of bench/README.md, as (description, met) pairs."""
-    checks = []
-    if peer:
-        for name in ["GET /todos/", "GET /todos/{id}", "POST /todos/", "PATCH /todos/{id}"]:
-            ratio = ours[name]["rps"] / max(peer[name]["rps"], 1e-9)
-            checks.append((f"{name} at least 15x FastAPI: {ratio:.1f}x", ratio >= 15))
-    for name in ["GET /health", "GET /todos/", "GET /todos/{id}"]:
-        checks.append((f"{name} p99 at most 10 ms: {ours[name]['p99_ms']:.2f} ms", ours[name]["p99_ms"] <= 10))
-    errors = sum(r["errors"] for r in ours.values())
+def check_targets(report, peer, isolation, rss):
+    """Issue 16's targets (bench/README.md), as (description, met) pairs. The ceiling target
+    needs the ceiling build (bench/ceiling.patch) and is not checked here."""
+    ours, checks = report["sqlite"], []
+    for name, factor in [("GET /todos/", 25), ("GET /todos/{id}", 30)] if peer else []:
+        ratio = ours[name]["rps"] / max(peer[name]["rps"], 1e-9)
+        checks.append((f"SQLite {name} at least {factor}x FastAPI: {ratio:.1f}x", ratio >= factor))
+    for name in ["GET /todos/", "GET /todos/{id}"]:
+        checks.append((f"SQLite {name} p99 at most 10 ms: {ours[name]['p99_ms']:.2f} ms", ours[name]["p99_ms"] <= 10))
+    postgres, peer_pg = report.get("postgres"), report.get("fastapi_postgres")
+    if postgres:
+        share = postgres["GET /todos/"]["rps"] / ours["GET /todos/"]["rps"]
+        checks.append((f"PostgreSQL GET /todos/ at least 50% of SQLite's: {share:.0%}", share >= 0.5))
+        if report.get("pgbench"):
+            share = postgres["GET /todos/"]["rps"] / report["pgbench"]
+            checks.append((f"PostgreSQL GET /todos/ at least 25% of pgbench -S: {share:.0%}", share >= 0.25))
+        for name in ["GET /todos/", "GET /todos/{id}"]:
+            p99 = postgres[name]["p99_ms"]
+            checks.append((f"PostgreSQL {name} p99 at most 20 ms: {p99:.2f} ms", p99 <= 20))
+        for name in ["GET /todos/", "GET /todos/{id}", "POST /todos/", "PATCH /todos/{id}"] if peer_pg else []:
+            ratio = postgres[name]["rps"] / max(peer_pg[name]["rps"], 1e-9)
+            checks.append((f"PostgreSQL {name} at least 10x FastAPI on PostgreSQL: {ratio:.1f}x", ratio >= 10))
+    errors = sum(r["errors"] for r in ours.values()) + sum(r["errors"] for r in (postgres or {}).values())
     checks.append((f"zero errors: {errors}", errors == 0))
     factor = isolation["loaded_p99_ms"] / isolation["quiet_p99_ms"]
-    checks.append((f"GET /todos/ p99 under 32 log-in clients within 3x quiet: "
-                   f"{isolation['loaded_p99_ms']:.2f} / {isolation['quiet_p99_ms']:.2f} ms = {factor:.1f}x", factor <= 3))
+    checks.append((f"GET /todos/ p99 under 32 log-in clients within 2x quiet: "
+                   f"{isolation['loaded_p99_ms']:.2f} / {isolation['quiet_p99_ms']:.2f} ms = {factor:.1f}x", factor <= 2))
     checks.append((f"resident memory after the load at most 64 MiB: {rss:.1f} MiB", rss <= 64))
     return checks
 
@@ -344,13 +371,14 @@ def main():
         try:
             ours, _, _ = run_suite(base, process.pid, duration, scripts)
             isolation = hashing_isolation(base, duration, scripts)
-            rss = rss_mib(process.pid)
+            rss_at_end = rss_mib(process.pid)
+            rss = settled_rss_mib(base, process.pid, isolation.pop("token"))
         finally:
             stop(process)
         print(f"  GET /todos/ p99 quiet {isolation['quiet_p99_ms']:.2f} ms, while 32 clients log in "
               f"({isolation['logins_per_s']:.0f} log-ins/s) {isolation['loaded_p99_ms']:.2f} ms")
-        print(f"  resident memory after the load: {rss:.1f} MiB")
-        report.update(sqlite=ours, isolation=isolation, rss_mib=rss)
+        print(f"  resident memory after the load: {rss:.1f} MiB idle ({rss_at_end:.1f} MiB as the log-ins stopped)")
+        report.update(sqlite=ours, isolation=isolation, rss_mib=rss, rss_at_end_mib=rss_at_end)
 
         if not args.smoke and not args.no_postgres and postgres_reachable():
             database = f"todo_bench_{os.getpid()}"
@@ -401,9 +429,10 @@ def main():
                  f"`GET /todos/` p99 quiet: {isolation['quiet_p99_ms']:.2f} ms; while 32 clients log in without pause "
                  f"({isolation['logins_per_s']:.0f} log-ins/s): {isolation['loaded_p99_ms']:.2f} ms "
                  f"({isolation['loaded_rps']:.0f} req/s, {isolation['errors']} errors).", "",
-                 f"Resident memory after the load: {rss:.1f} MiB."]
+                 f"Resident memory after the load, idle: {rss:.1f} MiB ({report['rss_at_end_mib']:.1f} MiB "
+                 f"the moment the log-ins stopped, their hashing memory not yet given back)."]
     if not args.smoke:
-        checks = check_targets(report["sqlite"], peer, isolation, rss)
+        checks = check_targets(report, peer, isolation, rss)
         sections += ["", "## Targets", ""] + [f"- [{'x' if met else ' '}] {text}" for text, met in checks]
         report["targets_met"] = all(met for _, met in checks)
     text = "\n".join(sections) + "\n"

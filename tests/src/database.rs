@@ -58,6 +58,7 @@ impl TestApp {
             acquire_timeout: Duration::from_secs(5),
             query_timeout: Duration::from_secs(5),
             in_process_reads: false,
+            http_threads: 0,
         }
     }
 

@@ -116,7 +116,7 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settin
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database.url = database.url.clone();
-    settings.database.max_connections = 5;
+    settings.database.max_connections = 10;
     settings.auth.secret = TEST_SECRET.into();
     configure(&mut settings);
     start(settings, database, files).await

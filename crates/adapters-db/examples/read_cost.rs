@@ -63,6 +63,7 @@ async fn main() {
         acquire_timeout: Duration::from_secs(2),
         query_timeout: Duration::from_secs(5),
         in_process_reads,
+        http_threads: 0,
     };
     let pool = connect(&options(true)).await.expect("connections");
     migrate_up(pool.db()).await.expect("migrations");

@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use todo_migration::{MigrationStatus, Migrator, MigratorTrait};
 
+use crate::abandoned;
 use crate::sqlite::{self, InProcessReads};
+use crate::thread_pools::{self, ThreadPools};
 
 /// What the pool needs to know, as plain values.
 #[derive(Debug, Clone)]
@@ -23,10 +25,13 @@ pub struct DatabaseOptions {
     pub query_timeout: Duration,
     /// SQLite only: run plain reads in the request's thread (see `sqlite::InProcessReads`).
     pub in_process_reads: bool,
+    /// PostgreSQL only: how many HTTP worker threads get a pool of their own (see
+    /// `thread_pools`); `max_connections` is shared between them and the rest. 0: one pool.
+    pub http_threads: usize,
 }
 
-/// The connections the repositories share. On PostgreSQL, one pool does everything.
-/// On SQLite, the writer connections take every write and transaction, and reads go to
+/// The connections the repositories share. On PostgreSQL, one pool, or one for each HTTP
+/// worker thread and one for the rest of the process (`thread_pools`). On SQLite, the writer connections take every write and transaction, and reads go to
 /// read-only connections that never wait for it (see the `sqlite` module).
 #[derive(Debug, Clone)]
 pub struct Pool {
@@ -34,6 +39,8 @@ pub struct Pool {
     /// Read-only connections beside the writer, where there are any (SQLite files).
     reader: Option<DatabaseConnection>,
     in_process: Option<Arc<InProcessReads>>,
+    /// PostgreSQL: the HTTP worker threads' own pools, where there are any.
+    threads: Option<Arc<ThreadPools>>,
 }
 
 /// Opens the connections; a SQLite file is created if missing (unless the URL says
@@ -45,16 +52,23 @@ pub async fn connect(options: &DatabaseOptions) -> Result<Pool, DbErr> {
     if options.url.starts_with("sqlite:") {
         let sqlite = sqlite::open(options).await?;
         let in_process = sqlite.in_process.map(Arc::new);
-        return Ok(Pool { writer: sqlite.writer, reader: sqlite.reader, in_process });
+        return Ok(Pool { writer: sqlite.writer, reader: sqlite.reader, in_process, threads: None });
     }
+    let shares = thread_pools::shares(options.max_connections, options.http_threads);
+    let limit = options.acquire_timeout;
     let mut connect = ConnectOptions::new(options.url.clone());
     connect
-        .max_connections(options.max_connections)
+        .max_connections(shares.map_or(options.max_connections, |(_, shared)| shared))
         .min_connections(1)
         .acquire_timeout(options.acquire_timeout)
         .connect_timeout(options.acquire_timeout)
-        .sqlx_logging(false);
-    Ok(Pool { writer: Database::connect(connect).await?, reader: None, in_process: None })
+        .sqlx_logging(false)
+        .map_sqlx_postgres_pool_opts(move |pool| abandoned::check_on_release(pool, limit));
+    let threads = match shares {
+        Some((each, _)) => Some(ThreadPools::open(&connect, options.http_threads, each).await?),
+        None => None,
+    };
+    Ok(Pool { writer: Database::connect(connect).await?, reader: None, in_process: None, threads })
 }
 
 impl Pool {
@@ -70,12 +84,20 @@ impl Pool {
             .then(|| self.writer.get_postgres_connection_pool().clone())
     }
 
+    /// From now on, this thread's statements use a pool of its own, if there are such pools.
+    /// Called on each HTTP worker thread as the server starts it.
+    pub fn attach_current_thread(&self) {
+        if let Some(threads) = &self.threads {
+            threads.attach_current_thread();
+        }
+    }
+
     pub(crate) fn writer(&self) -> &DatabaseConnection {
-        &self.writer
+        self.threads.as_deref().and_then(ThreadPools::current).unwrap_or(&self.writer)
     }
 
     pub(crate) fn reader(&self) -> &DatabaseConnection {
-        self.reader.as_ref().unwrap_or(&self.writer)
+        self.reader.as_ref().unwrap_or_else(|| self.writer())
     }
 
     pub(crate) fn in_process(&self) -> Option<&InProcessReads> {
@@ -100,6 +122,10 @@ impl Pool {
             let (reader_size, reader_idle, reader_max) = sqlx(reader)?;
             (size, idle, max) = (size + reader_size, idle + reader_idle, max + reader_max);
         }
+        for pool in self.threads.iter().flat_map(|threads| threads.pools()) {
+            let (pool_size, pool_idle, pool_max) = sqlx(pool)?;
+            (size, idle, max) = (size + pool_size, idle + pool_idle, max + pool_max);
+        }
         if let Some(in_process) = &self.in_process {
             let (count, free) = in_process.usage();
             let count = u32::try_from(count).unwrap_or(u32::MAX);
@@ -115,6 +141,9 @@ impl Pool {
     pub async fn close(self) -> Result<(), DbErr> {
         if let Some(reader) = self.reader {
             reader.close().await?;
+        }
+        for pool in self.threads.iter().flat_map(|threads| threads.pools()) {
+            pool.close_by_ref().await?;
         }
         self.writer.close().await
     }

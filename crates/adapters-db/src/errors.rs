@@ -8,6 +8,8 @@ use sea_orm::sqlx::error::{DatabaseError, ErrorKind};
 use sea_orm::{DbErr, RuntimeErr, sqlx};
 use todo_application::ports::{RepositoryError, UniqueKey};
 
+use crate::abandoned::watched;
+
 /// A unique index of the schema, as each database names it when a write breaks it.
 struct UniqueIndex {
     /// The index's name, which PostgreSQL reports as the broken constraint.
@@ -101,12 +103,14 @@ fn is_unavailable(error: &DbErr) -> bool {
 
 /// Runs one database operation with a deadline. A database that stops answering
 /// (a dead network path rather than a refused connection) would otherwise hold the
-/// request forever; past the deadline it is `Unavailable`, which clients see as 503.
+/// request forever; past the deadline it is `Unavailable`, which clients see as 503. An
+/// operation that does not finish is recorded, for the pool's check of returning connections
+/// (`abandoned`).
 pub async fn bounded<T>(
     deadline: Duration,
     operation: impl Future<Output = Result<T, DbErr>>,
 ) -> Result<T, RepositoryError> {
-    match tokio::time::timeout(deadline, operation).await {
+    match tokio::time::timeout(deadline, watched(operation)).await {
         Ok(result) => result.map_err(to_repository_error),
         Err(_) => Err(RepositoryError::Unavailable(
             format!("no answer from the database within {deadline:?}").into(),

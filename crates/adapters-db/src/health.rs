@@ -3,6 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use todo_application::ports::{HealthCheck, HealthCheckError};
 
+use crate::abandoned::watched;
 use crate::connection::Pool;
 
 /// Pings the database, giving up after a short timeout so that a readiness probe
@@ -21,7 +22,7 @@ impl SeaOrmHealthCheck {
 #[async_trait]
 impl HealthCheck for SeaOrmHealthCheck {
     async fn check(&self) -> Result<(), HealthCheckError> {
-        match tokio::time::timeout(self.timeout, self.pool.reader().ping()).await {
+        match tokio::time::timeout(self.timeout, watched(self.pool.reader().ping())).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(HealthCheckError(Box::new(error))),
             Err(_) => Err(HealthCheckError(format!("no answer within {:?}", self.timeout).into())),

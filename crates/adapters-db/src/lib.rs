@@ -7,6 +7,7 @@
 //! is translated here into the ports' `RepositoryError`, so no caller ever sees
 //! the ORM; rows are turned back into domain types through their constructors.
 
+mod abandoned;
 mod api_key_repository;
 mod attachment_repository;
 mod connection;
@@ -23,6 +24,7 @@ mod session_repository;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod thread_pools;
 mod todo_event_log;
 mod todo_repository;
 mod unit_of_work;

@@ -17,6 +17,7 @@ fn options(url: &str, in_process_reads: bool, deadline: Duration) -> DatabaseOpt
         acquire_timeout: deadline,
         query_timeout: deadline,
         in_process_reads,
+        http_threads: 0,
     }
 }
 

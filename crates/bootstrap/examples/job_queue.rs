@@ -57,6 +57,7 @@ async fn pool(url: &str) -> Pool {
         acquire_timeout: Duration::from_secs(5),
         query_timeout: Duration::from_secs(5),
         in_process_reads: true,
+        http_threads: 0,
     };
     let pool = connect(&options).await.expect("the database");
     migrate_up(pool.db()).await.expect("the migrations");
@@ -176,6 +177,7 @@ async fn reachable(url: &str) -> bool {
         acquire_timeout: Duration::from_secs(2),
         query_timeout: Duration::from_secs(2),
         in_process_reads: false,
+        http_threads: 0,
     };
     connect(&options).await.is_ok()
 }

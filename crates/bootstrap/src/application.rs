@@ -44,7 +44,11 @@ impl Application {
     /// # Errors
     /// Refused settings, an unreachable database, a failed migration, a port in use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (pool, wired) = prepare(&settings).await?;
+        let http_threads = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            workers => workers,
+        };
+        let (pool, wired) = prepare(&settings, http_threads).await?;
         let state = web::Data::new(wired.http);
         let options = HttpOptions {
             body_limit: BodyLimit(settings.server.body_limit_bytes),
@@ -69,16 +73,20 @@ impl Application {
         let port = listener.local_addr()?.port();
         let listening = listener.try_clone()?;
         // Signals are handled in `run_until_stopped`, so that the workers stop claiming at once.
-        let mut server = HttpServer::new(move || todo_adapters_http::app(state.clone(), options.clone()))
-            .listen(listener)?
-            .disable_signals()
-            // A client that closes its side has gone: its live stream ends at once, rather than
-            // at the next keep-alive that fails to reach it.
-            .h1_allow_half_closed(false)
-            .shutdown_timeout(settings.server.shutdown_timeout_seconds);
-        if settings.server.workers > 0 {
-            server = server.workers(settings.server.workers);
-        }
+        // Each worker thread builds its application here, on its own runtime, and takes a
+        // pool of its own (PostgreSQL; see `todo_adapters_db::Pool::attach_current_thread`).
+        let threads_pool = pool.clone();
+        let server = HttpServer::new(move || {
+            threads_pool.attach_current_thread();
+            todo_adapters_http::app(state.clone(), options.clone())
+        })
+        .workers(http_threads)
+        .listen(listener)?
+        .disable_signals()
+        // A client that closes its side has gone: its live stream ends at once, rather than
+        // at the next keep-alive that fails to reach it.
+        .h1_allow_half_closed(false)
+        .shutdown_timeout(settings.server.shutdown_timeout_seconds);
         let (workers, notifications) = start_workers(&wired.jobs, &pool, settings.jobs.workers);
         let shutdown_timeout = Duration::from_secs(settings.server.shutdown_timeout_seconds);
         Ok(Self {
@@ -168,7 +176,7 @@ impl Worker {
     /// # Errors
     /// Refused settings, an unreachable database, a failed migration, a port in use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (pool, wired) = prepare(&settings).await?;
+        let (pool, wired) = prepare(&settings, 0).await?;
         let metrics =
             web::Data::new(metrics::metrics(&pool, &wired.jobs.metrics, &wired.limit_store_unavailable));
         let readiness = web::Data::new(wiring::readiness(&pool));
@@ -217,9 +225,10 @@ pub async fn shutdown_signal() {
 }
 
 /// What serving and working share: checked settings, the pool, migrations, the wiring.
-async fn prepare(settings: &Settings) -> anyhow::Result<(Pool, wiring::Wired)> {
+/// `http_threads` HTTP worker threads will each take a pool of their own on PostgreSQL.
+async fn prepare(settings: &Settings, http_threads: usize) -> anyhow::Result<(Pool, wiring::Wired)> {
     settings.check()?;
-    let pool = connect(&database_options(settings)).await?;
+    let pool = connect(&DatabaseOptions { http_threads, ..database_options(settings) }).await?;
     if settings.database.migrate_on_start {
         migrate_up(pool.db()).await?;
     }
@@ -255,6 +264,7 @@ pub fn database_options(settings: &Settings) -> DatabaseOptions {
         acquire_timeout: settings.database.acquire_timeout(),
         query_timeout: settings.database.query_timeout(),
         in_process_reads: settings.database.sqlite_in_process_reads,
+        http_threads: 0,
     }
 }
 

@@ -78,6 +78,7 @@ async fn pool(database_url: &str) -> todo_adapters_db::Pool {
         acquire_timeout: Duration::from_secs(5),
         query_timeout: Duration::from_secs(5),
         in_process_reads: false,
+        http_threads: 0,
     };
     todo_adapters_db::connect(&options).await.unwrap()
 }

@@ -26,6 +26,7 @@ async fn pool(database: &TestDatabase) -> Pool {
         acquire_timeout: Duration::from_secs(5),
         query_timeout: Duration::from_secs(5),
         in_process_reads: false,
+        http_threads: 0,
     };
     connect(&options).await.unwrap()
 }

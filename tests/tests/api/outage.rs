@@ -6,7 +6,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use futures_util::future::join_all;
 use serde_json::json;
+use todo_adapters_db::{ConnectionTrait, DatabaseOptions, connect};
 use todo_tests::{ApiDocument, Backend, POSTGRES_URL_VAR, TcpProxy, TestApp, spawn_app_with};
 
 /// No request may take longer than this, outage or not.
@@ -95,4 +97,53 @@ async fn a_database_that_stops_answering_gives_503s_within_the_query_timeout() {
     proxy.restore();
     let to_recover = poll_until(&app, &token, |status| status == 200).await;
     eprintln!("database silent: 503 after {first_answer:?}; recovered {to_recover:?} after it returned");
+}
+
+#[actix_web::test]
+#[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
+async fn statements_abandoned_at_their_deadline_give_their_connections_back() {
+    const CONNECTIONS: u32 = 3;
+    let app = spawn_app_with(Backend::Postgres, |settings| {
+        settings.database.max_connections = CONNECTIONS;
+        settings.database.acquire_timeout_ms = 2000;
+        settings.database.query_timeout_ms = 500;
+        settings.jobs.workers = 0;
+    })
+    .await;
+    let token = app.user_token("ada").await;
+    app.new_todo(&token, "behind a lock").await;
+
+    // Another client locks the todos for 8 s: reading them waits past the deadline.
+    let url = app.database_url().to_owned();
+    let lock = actix_web::rt::spawn(async move {
+        let options = DatabaseOptions {
+            url,
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+            query_timeout: Duration::from_secs(30),
+            in_process_reads: false,
+            http_threads: 0,
+        };
+        let pool = connect(&options).await.unwrap();
+        let locked = "LOCK TABLE todos IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8)";
+        let _ = pool.db().execute_unprepared(locked).await;
+    });
+    let waited = poll_until(&app, &token, |status| status == 503).await;
+    // As many reads as connections, each abandoned at its deadline while it waits for the lock.
+    let reads = (0..CONNECTIONS).map(|_| app.get("/todos/", Some(&token)));
+    let statuses: Vec<u16> = join_all(reads).await.into_iter().map(|response| response.status).collect();
+    assert_eq!(statuses, [503; CONNECTIONS as usize]);
+    let abandoned = Instant::now();
+
+    // Those connections still wait for the lock; they are closed rather than kept, and the
+    // next statement gets a new connection while the lock is still held.
+    let ready = loop {
+        let response = app.get("/health/ready", None).await;
+        if response.status == 200 || abandoned.elapsed() > Duration::from_secs(5) {
+            break response;
+        }
+    };
+    assert_eq!(ready.status, 200, "after {:?}: {}", abandoned.elapsed(), ready.text());
+    eprintln!("locked: 503 after {waited:?}; a connection again {:?} later", abandoned.elapsed());
+    lock.await.unwrap();
 }

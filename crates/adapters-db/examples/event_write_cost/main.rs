@@ -218,6 +218,7 @@ async fn run(backend: Backend) {
         acquire_timeout: Duration::from_secs(30),
         query_timeout: Duration::from_secs(30),
         in_process_reads: true,
+        http_threads: 0,
     };
     let pool = connect(&options).await.expect("connections");
     migrate_up(pool.db()).await.expect("migrations");

@@ -52,6 +52,7 @@ pub async fn with_fresh_database<F: Future<Output = ()>>(
         acquire_timeout: Duration::from_secs(5),
         query_timeout: DEADLINE,
         in_process_reads,
+        http_threads: 0,
     };
     let pool = connect(&options).await.unwrap();
     migrate_up(pool.db()).await.unwrap();
