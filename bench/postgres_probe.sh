@@ -10,9 +10,9 @@ binary="${BINARY:-$(realpath "${CARGO_TARGET_DIR:-$(dirname "$0")/../target}")/r
 perf_out="$PWD/perf.data"
 work=$(mktemp -d); cd "$work"
 pid=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-printf 'wrk.method = "POST"\nwrk.body = '"'"'{"title":"benchmark","description":"load"}'"'"'\nwrk.headers["Content-Type"] = "application/json"\n' > post.lua.tmpl
 db=prof_$RANDOM
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"; rm -rf "$work"' EXIT
+printf 'wrk.method = "POST"\nwrk.body = '"'"'{"title":"benchmark","description":"load"}'"'"'\nwrk.headers["Content-Type"] = "application/json"\n' > post.lua.tmpl
 psql -h 127.0.0.1 -U postgres -d test -qc "CREATE DATABASE $db"
 export APP_DATABASE__URL="postgres://postgres@127.0.0.1:5432/$db?sslmode=${SSLMODE:-disable}" APP_SERVER__PORT=8200 APP_LOG__FILTER=warn APP_SERVER__DRAIN_SECONDS=0 APP_RATE_LIMIT__REGISTRATIONS_PER_CLIENT__MAX=1000
 "$binary" serve > serve.log 2>&1 &
@@ -30,4 +30,3 @@ if [ -n "${PERF:-}" ]; then
   wait $rec || true
 fi
 kill -TERM $pid; wait $pid || true; pid=""
-psql -h 127.0.0.1 -U postgres -d test -qc "DROP DATABASE $db WITH (FORCE)"

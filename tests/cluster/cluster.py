@@ -130,10 +130,11 @@ class Cluster:
     def __enter__(self):
         self.dir = Path(tempfile.mkdtemp(prefix="todo-cluster-"))
         self.database = f"cluster_{uuid.uuid4().hex[:12]}"
-        psql(POSTGRES.path.lstrip("/") or "test", f"CREATE DATABASE {self.database}")
-        self.sink = Sink()
         self.prefix = f"cluster:{self.database}"
+        self.sink = None
         try:
+            psql(POSTGRES.path.lstrip("/") or "test", f"CREATE DATABASE {self.database}")
+            self.sink = Sink()
             migrate = subprocess.run([self.binary, "migrate", "up"], env=self.env(0), cwd=self.dir, capture_output=True)
             if migrate.returncode != 0:
                 raise RuntimeError(f"migrate failed: {migrate.stderr.decode()}")
@@ -180,10 +181,20 @@ class Cluster:
         wait_until(f"replica {index}", lambda: status_of(port, "/health/ready") == 200)
 
     def stop_replica(self, index, timeout=60):
-        """SIGTERM, then waits for the process to end; returns its exit code."""
-        process = self.replicas.pop(index)
+        """SIGTERM, then waits for the process to end (killed after `timeout` s, which fails
+        the run); returns its exit code."""
+        process = self.replicas[index]
         process.send_signal(signal.SIGTERM)
-        return process.wait(timeout)
+        try:
+            code = process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise RuntimeError(f"replica {index} did not stop within {timeout} s")
+        finally:
+            if process.poll() is not None:
+                del self.replicas[index]
+        return code
 
     def restart_replica(self, index):
         code = self.stop_replica(index)
@@ -213,7 +224,8 @@ class Cluster:
                     process.wait(30)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        self.sink.close()
+        if self.sink:
+            self.sink.close()
         forget = "for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) end"
         subprocess.run(["redis-cli", "-u", REDIS_URL, "EVAL", forget, "0", f"{self.prefix}:*"], capture_output=True)
         psql(POSTGRES.path.lstrip("/") or "test", f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")

@@ -59,6 +59,7 @@ impl TestApp {
             query_timeout: Duration::from_secs(5),
             in_process_reads: false,
             http_threads: 0,
+            ping_idle_after: Duration::ZERO,
         }
     }
 

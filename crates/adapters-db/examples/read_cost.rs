@@ -64,6 +64,7 @@ async fn main() {
         query_timeout: Duration::from_secs(5),
         in_process_reads,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     let pool = connect(&options(true)).await.expect("connections");
     migrate_up(pool.db()).await.expect("migrations");

@@ -28,6 +28,9 @@ pub struct DatabaseOptions {
     /// PostgreSQL only: how many HTTP worker threads get a pool of their own (see
     /// `thread_pools`); `max_connections` is shared between them and the rest. 0: one pool.
     pub http_threads: usize,
+    /// PostgreSQL only: a connection idle at least this long is pinged before it is handed
+    /// out; one used more recently is not. Zero: every time.
+    pub ping_idle_after: Duration,
 }
 
 /// The connections the repositories share. On PostgreSQL, one pool, or one for each HTTP
@@ -64,6 +67,13 @@ pub async fn connect(options: &DatabaseOptions) -> Result<Pool, DbErr> {
         .connect_timeout(options.acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_postgres_pool_opts(move |pool| abandoned::check_on_release(pool, limit));
+    // A ping is a round trip, a third of those of a plain read. Under load connections are
+    // reused within microseconds; one that broke since is found by its statement's error (a
+    // 503, and it is closed), or, a server that stopped answering, by the statement's deadline
+    // (`abandoned`). HikariCP skips its check within 500 ms of a use too.
+    if !options.ping_idle_after.is_zero() {
+        connect.test_before_acquire_if_idle_for(options.ping_idle_after);
+    }
     let threads = match shares {
         Some((each, _)) => Some(ThreadPools::open(&connect, options.http_threads, each).await?),
         None => None,

@@ -18,6 +18,7 @@ fn options(url: &str, in_process_reads: bool, deadline: Duration) -> DatabaseOpt
         query_timeout: deadline,
         in_process_reads,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     }
 }
 

@@ -52,6 +52,7 @@ fn options(database: &TestDatabase, max_connections: u32) -> DatabaseOptions {
         query_timeout: Duration::from_secs(10),
         in_process_reads: false,
         http_threads: 2,
+        ping_idle_after: Duration::ZERO,
     }
 }
 

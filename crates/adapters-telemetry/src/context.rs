@@ -16,11 +16,20 @@ const TRACEPARENT: &str = "traceparent";
 #[derive(Debug, Default)]
 pub struct W3cTraceContext {
     propagator: TraceContextPropagator,
+    /// Every `traceparent` given to `adopt` is ignored: each span starts a trace of its own.
+    ignore_callers: bool,
 }
 
 impl W3cTraceContext {
+    /// Adopts every `traceparent` it is given: for contexts the service wrote itself (a job's).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// For requests: `accept` a caller's `traceparent` (the caller then chooses the trace id and,
+    /// through its sampled flag, whether the request is recorded), or start a trace of our own.
+    pub fn for_callers(accept: bool) -> Self {
+        Self { ignore_callers: !accept, ..Self::default() }
     }
 
     fn extract(&self, traceparent: &str) -> Option<Context> {
@@ -42,6 +51,7 @@ impl TraceContext for W3cTraceContext {
     }
 
     fn adopt(&self, span: &Span, traceparent: Option<&str>) -> Option<String> {
+        let traceparent = traceparent.filter(|_| !self.ignore_callers);
         let remote = traceparent.and_then(|traceparent| self.extract(traceparent));
         let remote_trace = remote.as_ref().map(|context| context.span().span_context().trace_id());
         if let Some(context) = remote {
@@ -68,6 +78,14 @@ mod tests {
         assert_eq!(traces.adopt(&span, Some(PARENT)).as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
         assert_eq!(traces.adopt(&span, None), None);
         assert_eq!(traces.current(), None, "nothing is recorded, so there is nothing to carry");
+    }
+
+    #[test]
+    fn a_callers_trace_is_not_adopted_unless_accepted() {
+        let span = tracing::info_span!("request");
+        assert_eq!(W3cTraceContext::for_callers(false).adopt(&span, Some(PARENT)), None);
+        let accepted = W3cTraceContext::for_callers(true).adopt(&span, Some(PARENT));
+        assert_eq!(accepted.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
     }
 
     #[test]

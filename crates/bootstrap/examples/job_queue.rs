@@ -58,6 +58,7 @@ async fn pool(url: &str) -> Pool {
         query_timeout: Duration::from_secs(5),
         in_process_reads: true,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     let pool = connect(&options).await.expect("the database");
     migrate_up(pool.db()).await.expect("the migrations");
@@ -178,6 +179,7 @@ async fn reachable(url: &str) -> bool {
         query_timeout: Duration::from_secs(2),
         in_process_reads: false,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     connect(&options).await.is_ok()
 }

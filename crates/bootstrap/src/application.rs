@@ -265,6 +265,7 @@ pub fn database_options(settings: &Settings) -> DatabaseOptions {
         query_timeout: settings.database.query_timeout(),
         in_process_reads: settings.database.sqlite_in_process_reads,
         http_threads: 0,
+        ping_idle_after: Duration::from_millis(settings.database.ping_idle_after_ms),
     }
 }
 

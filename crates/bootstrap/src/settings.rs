@@ -58,6 +58,8 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     pub acquire_timeout_ms: u64,
     pub query_timeout_ms: u64,
+    /// PostgreSQL: ping a connection before use only if idle this long; 0: always.
+    pub ping_idle_after_ms: u64,
     pub migrate_on_start: bool,
     pub sqlite_in_process_reads: bool,
 }

@@ -58,13 +58,15 @@ pub fn init(log: &LogSettings, traces: &TelemetrySettings) -> anyhow::Result<Tel
             .fmt_fields(JsonLogFields)
             .boxed(),
     };
-    tracing_subscriber::registry()
-        .with(format)
-        .with(export.as_ref().map(OtlpExport::layer))
-        .with(filter)
-        .try_init()?;
+    // Each layer has its own filter: `log.filter` says what is logged, not what is exported.
+    let exported = export.as_ref().map(|export| export.layer().with_filter(EnvFilter::new(EXPORTED)));
+    tracing_subscriber::registry().with(format.with_filter(filter)).with(exported).try_init()?;
     Ok(Telemetry { export })
 }
+
+/// The spans and events exported: the service's at `info` (requests, jobs, use cases,
+/// repositories), not the database drivers' own.
+const EXPORTED: &str = "info,sqlx=warn,sea_orm=warn";
 
 /// Fields for the trace only (`otel.name`, the span's name there): never logged.
 const TRACE_ONLY: &str = "otel.";

@@ -53,7 +53,7 @@ pub struct Wired {
     pub signal_tasks: Vec<AbortOnDrop>,
     /// Rate-limit attempts answered without the shared store, for the metrics.
     pub limit_store_unavailable: StoreFailures,
-    /// Which trace a request's span joins (its `traceparent`), for the HTTP layer.
+    /// Which trace a request's span joins (its `traceparent`, if accepted), for the HTTP layer.
     pub traces: Arc<dyn TraceContext>,
 }
 
@@ -78,7 +78,10 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
     let blobs: Arc<dyn BlobStore> = Arc::new(blobs(&settings.storage)?);
     let attachments: Arc<dyn AttachmentRepository> =
         Arc::new(SeaOrmAttachmentRepository::new(pool, deadline));
+    // Jobs adopt the context their request stored; requests adopt a caller's only if told to.
     let traces: Arc<dyn TraceContext> = Arc::new(W3cTraceContext::new());
+    let request_traces: Arc<dyn TraceContext> =
+        Arc::new(W3cTraceContext::for_callers(settings.telemetry.accept_traceparent));
     let stores = jobs::JobStores {
         users: users.clone(),
         resets: resets.clone(),
@@ -216,7 +219,7 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         get_attachment: GetAttachment::new(todos.clone(), attachments.clone(), blobs),
         delete_attachment: DeleteAttachment::new(todos.clone(), attachments),
     };
-    Ok(Wired { http, jobs, signal_tasks, limit_store_unavailable, traces })
+    Ok(Wired { http, jobs, signal_tasks, limit_store_unavailable, traces: request_traces })
 }
 
 /// Live-event signals between every process of the service, coalesced (ADR 0010, 0011):

@@ -79,6 +79,7 @@ async fn pool(database_url: &str) -> todo_adapters_db::Pool {
         query_timeout: Duration::from_secs(5),
         in_process_reads: false,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     todo_adapters_db::connect(&options).await.unwrap()
 }

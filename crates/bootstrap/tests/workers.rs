@@ -27,6 +27,7 @@ async fn pool(database: &TestDatabase) -> Pool {
         query_timeout: Duration::from_secs(5),
         in_process_reads: false,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     connect(&options).await.unwrap()
 }

@@ -123,6 +123,7 @@ async fn statements_abandoned_at_their_deadline_give_their_connections_back() {
             query_timeout: Duration::from_secs(30),
             in_process_reads: false,
             http_threads: 0,
+            ping_idle_after: Duration::ZERO,
         };
         let pool = connect(&options).await.unwrap();
         let locked = "LOCK TABLE todos IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8)";
@@ -146,4 +147,47 @@ async fn statements_abandoned_at_their_deadline_give_their_connections_back() {
     assert_eq!(ready.status, 200, "after {:?}: {}", abandoned.elapsed(), ready.text());
     eprintln!("locked: 503 after {waited:?}; a connection again {:?} later", abandoned.elapsed());
     lock.await.unwrap();
+}
+
+/// The statuses of `GET /todos/` sent one after another as soon as the server has ended every
+/// connection of the service (as a restart or an administrator would), until ten 200s in a row.
+async fn statuses_after_the_server_ends_the_connections(ping_idle_after_ms: u64) -> Vec<u16> {
+    let name = format!("ended_{}_{ping_idle_after_ms}", std::process::id());
+    let app = spawn_app_with(Backend::Postgres, |settings| {
+        settings.database.url = format!("{}&application_name={name}", settings.database.url);
+        settings.database.ping_idle_after_ms = ping_idle_after_ms;
+    })
+    .await;
+    let token = app.user_token("ada").await;
+    app.new_todo(&token, "still there").await;
+    for _ in 0..20 {
+        assert_eq!(app.get("/todos/", Some(&token)).await.status, 200);
+    }
+    app.execute_sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'"
+    ))
+    .await;
+    let mut statuses = Vec::new();
+    while statuses.iter().rev().take_while(|status| **status == 200).count() < 10 {
+        statuses.push(app.get("/todos/", Some(&token)).await.status);
+        assert!(statuses.len() < 100, "no recovery: {statuses:?}");
+    }
+    statuses
+}
+
+#[actix_web::test]
+#[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
+async fn connections_the_server_ends_fail_one_request_each_at_most_then_are_replaced() {
+    // By default a connection used within the last 500 ms is not pinged before use.
+    let statuses = statuses_after_the_server_ends_the_connections(500).await;
+    assert!(statuses.iter().all(|status| [200, 503].contains(status)), "{statuses:?}");
+    assert!(statuses.iter().filter(|status| **status == 503).count() <= 10, "{statuses:?}");
+    eprintln!("after the server ended the connections: {statuses:?}");
+}
+
+#[actix_web::test]
+#[ignore = "needs PostgreSQL: TEST_POSTGRES_URL=... cargo test -- --include-ignored"]
+async fn connections_the_server_ends_are_replaced_unseen_when_pinged_before_every_use() {
+    let statuses = statuses_after_the_server_ends_the_connections(0).await;
+    assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");
 }

@@ -219,6 +219,7 @@ async fn run(backend: Backend) {
         query_timeout: Duration::from_secs(30),
         in_process_reads: true,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     let pool = connect(&options).await.expect("connections");
     migrate_up(pool.db()).await.expect("migrations");

@@ -53,6 +53,7 @@ pub async fn with_fresh_database<F: Future<Output = ()>>(
         query_timeout: DEADLINE,
         in_process_reads,
         http_threads: 0,
+        ping_idle_after: Duration::ZERO,
     };
     let pool = connect(&options).await.unwrap();
     migrate_up(pool.db()).await.unwrap();

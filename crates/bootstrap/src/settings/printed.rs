@@ -50,6 +50,7 @@ impl fmt::Debug for TelemetrySettings {
             .field("otlp_endpoint", &self.otlp_endpoint.as_deref().map(redact_password))
             .field("service_name", &self.service_name)
             .field("sample_ratio", &self.sample_ratio)
+            .field("accept_traceparent", &self.accept_traceparent)
             .finish()
     }
 }
@@ -82,6 +83,7 @@ impl fmt::Debug for DatabaseSettings {
             .field("max_connections", &self.max_connections)
             .field("acquire_timeout_ms", &self.acquire_timeout_ms)
             .field("query_timeout_ms", &self.query_timeout_ms)
+            .field("ping_idle_after_ms", &self.ping_idle_after_ms)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("sqlite_in_process_reads", &self.sqlite_in_process_reads)
             .finish()

@@ -10,8 +10,12 @@ pub struct TelemetrySettings {
     pub otlp_endpoint: Option<String>,
     /// `service.name` of every span.
     pub service_name: String,
-    /// The share of new traces recorded, from 0 to 1; a caller's decision is followed.
+    /// The share of new traces recorded, from 0 to 1; an accepted caller's decision is followed.
     pub sample_ratio: f64,
+    /// Whether a request's `traceparent` header is followed. Off by default: a caller could
+    /// pick its trace ids and have every request it sends recorded; turn it on behind a gateway
+    /// or proxy that sets the header itself.
+    pub accept_traceparent: bool,
 }
 
 impl TelemetrySettings {
@@ -33,7 +37,9 @@ impl TelemetrySettings {
         }
         let endpoint = self.otlp_endpoint.as_deref()?;
         let scheme_ok = endpoint.starts_with("http://") || endpoint.starts_with("https://");
+        // Whatever precedes an `@` may be credentials: never printed.
+        let shown = endpoint.rsplit_once('@').map_or(endpoint, |(_, host)| host);
         (!scheme_ok)
-            .then(|| format!("telemetry.otlp_endpoint must be an http:// or https:// URL, got {endpoint:?}"))
+            .then(|| format!("telemetry.otlp_endpoint must be an http:// or https:// URL, got {shown:?}"))
     }
 }
