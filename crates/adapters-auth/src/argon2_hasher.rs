@@ -29,7 +29,8 @@ impl Default for HashingParams {
 /// The work runs on a pool of `concurrency` threads of its own; other hashes wait in
 /// its queue without holding any thread. A burst of log-ins thus takes a bounded share
 /// of the CPU and of memory (19 MiB a hash, kept by each thread's allocator for the
-/// next one) and never stalls the threads that serve other requests.
+/// next one, and given back when the queue is empty if `when_idle` says how) and never
+/// stalls the threads that serve other requests.
 pub struct Argon2PasswordHasher {
     argon2: Argon2<'static>,
     /// Verified against when the user does not exist, so that an unknown username
@@ -40,10 +41,36 @@ pub struct Argon2PasswordHasher {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// The next job; when there is none waiting, runs `when_idle` first, then waits for one.
+/// `None` once the hasher is gone.
+fn next_job(jobs: &Mutex<mpsc::Receiver<Job>>, when_idle: &dyn Fn()) -> Option<Job> {
+    match jobs.lock().ok()?.try_recv() {
+        Ok(job) => return Some(job),
+        Err(mpsc::TryRecvError::Disconnected) => return None,
+        Err(mpsc::TryRecvError::Empty) => {}
+    }
+    when_idle();
+    jobs.lock().ok()?.recv().ok()
+}
+
 impl Argon2PasswordHasher {
     /// # Errors
     /// When the parameters are outside what Argon2 accepts.
     pub fn new(params: HashingParams, concurrency: usize) -> Result<Self, argon2::Error> {
+        Self::with_when_idle(params, concurrency, || {})
+    }
+
+    /// As [`Self::new`], with `when_idle` run by a hashing thread each time it finds no more
+    /// work: the place to give the allocator's cached hashing memory back to the system once a
+    /// burst of log-ins is over, while a burst keeps reusing it.
+    ///
+    /// # Errors
+    /// When the parameters are outside what Argon2 accepts.
+    pub fn with_when_idle(
+        params: HashingParams,
+        concurrency: usize,
+        when_idle: impl Fn() + Send + Sync + 'static,
+    ) -> Result<Self, argon2::Error> {
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy_hash = argon2
@@ -52,13 +79,14 @@ impl Argon2PasswordHasher {
             .to_string();
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
+        let when_idle: Arc<dyn Fn() + Send + Sync> = Arc::new(when_idle);
         for number in 0..concurrency.max(1) {
-            let jobs = jobs.clone();
+            let (jobs, when_idle) = (jobs.clone(), when_idle.clone());
             thread::Builder::new()
                 .name(format!("argon2-{number}"))
                 .spawn(move || {
                     // Ends when the hasher, and with it the sending side, is dropped.
-                    while let Some(job) = jobs.lock().ok().and_then(|jobs| jobs.recv().ok()) {
+                    while let Some(job) = next_job(&jobs, &*when_idle) {
                         job();
                     }
                 })
@@ -133,6 +161,29 @@ mod tests {
         let hash = hasher().hash(password("correct horse")).await.unwrap();
         assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", hash.as_str());
         assert!(!hash.as_str().contains("correct horse"));
+    }
+
+    /// Until `count` reaches `at_least`, within 10 s.
+    async fn reaches(count: &std::sync::atomic::AtomicUsize, at_least: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while count.load(std::sync::atomic::Ordering::SeqCst) < at_least {
+            assert!(std::time::Instant::now() < deadline, "when_idle never ran");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_thread_that_runs_out_of_work_runs_when_idle_and_goes_on() {
+        let idle = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = idle.clone();
+        let hasher = Argon2PasswordHasher::with_when_idle(HashingParams::default(), 1, move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .unwrap();
+        reaches(&idle, 1).await;
+        let hash = hasher.hash(password("correct horse")).await.unwrap();
+        reaches(&idle, 2).await;
+        assert!(hasher.verify(password("correct horse"), Some(hash)).await.unwrap());
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 //! `main` and the black-box tests start the service through the same
 //! [`Application::build`], so the tests run exactly what production runs.
 
+mod allocator;
 mod application;
 mod listener;
 mod metrics;

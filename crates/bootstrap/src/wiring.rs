@@ -113,9 +113,14 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         },
         settings.events.max_streams_per_user,
     );
+    // The hashing memory (19 MiB a hash) goes back to the system once a burst of log-ins is over.
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
-        Argon2PasswordHasher::new(HashingParams::default(), settings.auth.max_concurrent_hashes)
-            .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
+        Argon2PasswordHasher::with_when_idle(
+            HashingParams::default(),
+            settings.auth.max_concurrent_hashes,
+            crate::allocator::give_back,
+        )
+        .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
     );
     let tokens: Arc<dyn TokenService> = Arc::new(JwtTokenService::new(JwtSettings {
         secret: settings.auth.secret.clone(),
