@@ -430,7 +430,7 @@ def main():
                  f"({isolation['logins_per_s']:.0f} log-ins/s): {isolation['loaded_p99_ms']:.2f} ms "
                  f"({isolation['loaded_rps']:.0f} req/s, {isolation['errors']} errors).", "",
                  f"Resident memory after the load, idle: {rss:.1f} MiB ({report['rss_at_end_mib']:.1f} MiB "
-                 f"the moment the log-ins stopped, their hashing memory not yet given back)."]
+                 f"the moment the log-ins stopped)."]
     if not args.smoke:
         checks = check_targets(report, peer, isolation, rss)
         sections += ["", "## Targets", ""] + [f"- [{'x' if met else ' '}] {text}" for text, met in checks]
