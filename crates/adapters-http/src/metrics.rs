@@ -8,7 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -16,6 +16,8 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+
+use crate::middleware::MatchedRoute;
 
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 /// Seconds: from half a millisecond to ten seconds.
@@ -108,8 +110,11 @@ impl Metrics {
     }
 
     fn observe(&self, request: &HttpRequest, status: StatusCode, seconds: f64) {
-        // The route template, never the raw path, keeps the number of series bounded.
-        let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        // The route template, never the raw path, keeps the number of series bounded. The
+        // request's span has looked it up already, unless this app has no such middleware.
+        let matched = request.extensions().get::<MatchedRoute>().map(|matched| matched.0.clone());
+        let route =
+            matched.unwrap_or_else(|| request.match_pattern()).unwrap_or_else(|| "unmatched".to_owned());
         let method = request.method().as_str().to_owned();
         self.duration
             .get_or_create(&RouteLabels { method: method.clone(), route: route.clone() })

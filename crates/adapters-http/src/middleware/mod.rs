@@ -4,4 +4,5 @@ mod fallback;
 mod request_context;
 
 pub use fallback::{json_error_body, not_found};
+pub(crate) use request_context::MatchedRoute;
 pub use request_context::{REQUEST_ID, request_context};

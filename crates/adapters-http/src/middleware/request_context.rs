@@ -10,7 +10,7 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 use todo_application::ports::TraceContext;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -18,6 +18,10 @@ use tracing::field::Empty;
 use crate::errors::framework_error_response;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The route template the request matched, `None` when none did; looked up once per request.
+#[derive(Clone)]
+pub(crate) struct MatchedRoute(pub(crate) Option<String>);
 const PROCESS_TIME: HeaderName = HeaderName::from_static("x-process-time");
 const TRACEPARENT: &str = "traceparent";
 
@@ -29,8 +33,10 @@ pub async fn request_context<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let started = Instant::now();
     let request_id = incoming_id(&req).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    // The route, `/todos/{todo_id}`, from the routing table: traces name a request by it.
+    // The route, `/todos/{todo_id}`, from the routing table: traces name a request by it, and
+    // the metrics label it by it (kept in the request, since each look-up walks the table).
     let route = req.match_pattern();
+    req.extensions_mut().insert(MatchedRoute(route.clone()));
     let name =
         route.as_ref().map_or_else(|| req.method().to_string(), |route| format!("{} {route}", req.method()));
     let span = tracing::info_span!(
