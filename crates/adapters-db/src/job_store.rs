@@ -96,7 +96,7 @@ fn claim_statement(
 
 #[async_trait]
 impl JobStore for SeaOrmJobStore {
-    #[instrument(name = "db.jobs.claim", skip_all)]
+    #[instrument(level = "debug", name = "db.jobs.claim", skip_all)]
     async fn claim(
         &self,
         worker: &str,
@@ -190,7 +190,7 @@ impl JobStore for SeaOrmJobStore {
         Ok(self.executor.run(update.exec(&self.executor.writer())).await?.rows_affected)
     }
 
-    #[instrument(name = "db.jobs.bury_expired", skip_all)]
+    #[instrument(level = "debug", name = "db.jobs.bury_expired", skip_all)]
     async fn bury_expired(&self, now: Timestamp) -> Result<u64, RepositoryError> {
         let writer = self.executor.writer();
         let bury = Statement::from_sql_and_values(writer.get_database_backend(), BURY, [now.into()]);
@@ -223,7 +223,7 @@ impl JobStore for SeaOrmJobStore {
         if result.rows_affected == 0 { Err(RepositoryError::NotFound) } else { Ok(()) }
     }
 
-    #[instrument(name = "db.jobs.stats", skip_all)]
+    #[instrument(level = "debug", name = "db.jobs.stats", skip_all)]
     async fn stats(&self, now: Timestamp) -> Result<QueueStats, RepositoryError> {
         let writer = self.executor.writer();
         let ready_jobs = jobs::Entity::find().filter(ready(now));

@@ -114,6 +114,9 @@ async fn a_request_continues_the_callers_trace_and_its_job_runs_in_it() {
     let enqueue = named("db.jobs.enqueue").expect("the enqueueing span");
     assert_eq!(job.parent_span_id, enqueue.span_id, "the job's parent is where it was enqueued");
     assert!(!spans.iter().any(|span| span.name == "request"), "every request span is named by its route");
+    // The workers polled every 50 ms: an idle poll is no trace of its own.
+    let polls = ["process_next_job", "db.jobs.claim", "db.jobs.bury_expired", "db.jobs.stats"];
+    assert!(!spans.iter().any(|span| polls.contains(&span.name.as_str())), "{spans:#?}");
 
     let completed = log
         .iter()

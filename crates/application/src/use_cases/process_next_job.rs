@@ -69,7 +69,9 @@ impl ProcessNextJob {
     ///
     /// # Errors
     /// The store's, when it cannot claim or record; a failing handler is an outcome, not an error.
-    #[instrument(name = "process_next_job", skip_all, fields(worker = worker))]
+    // At debug level: an idle poll records nothing in traces or logs at the usual level; a job
+    // that runs gets its own span below, in its request's trace.
+    #[instrument(level = "debug", name = "process_next_job", skip_all, fields(worker = worker))]
     pub async fn execute(
         &self,
         worker: &str,
@@ -81,6 +83,7 @@ impl ProcessNextJob {
         let Some(job) = self.store.claim(worker, &kinds, now, lease_until).await? else { return Ok(None) };
         let span = info_span!(
             "job",
+            worker = worker,
             job_id = %job.id,
             kind = %job.kind,
             attempt = job.attempt,
