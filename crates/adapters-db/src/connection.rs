@@ -34,8 +34,9 @@ pub struct DatabaseOptions {
 }
 
 /// The connections the repositories share. On PostgreSQL, one pool, or one for each HTTP
-/// worker thread and one for the rest of the process (`thread_pools`). On SQLite, the writer connections take every write and transaction, and reads go to
-/// read-only connections that never wait for it (see the `sqlite` module).
+/// worker thread and one for the rest of the process (`thread_pools`). On SQLite, the writer
+/// connections take every write and transaction, and reads go to read-only connections that
+/// never wait for it (see the `sqlite` module).
 #[derive(Debug, Clone)]
 pub struct Pool {
     writer: DatabaseConnection,
@@ -128,11 +129,7 @@ impl Pool {
             _ => None,
         };
         let (mut size, mut idle, mut max) = sqlx(&self.writer)?;
-        if let Some(reader) = &self.reader {
-            let (reader_size, reader_idle, reader_max) = sqlx(reader)?;
-            (size, idle, max) = (size + reader_size, idle + reader_idle, max + reader_max);
-        }
-        for pool in self.threads.iter().flat_map(|threads| threads.pools()) {
+        for pool in self.others() {
             let (pool_size, pool_idle, pool_max) = sqlx(pool)?;
             (size, idle, max) = (size + pool_size, idle + pool_idle, max + pool_max);
         }
@@ -149,13 +146,15 @@ impl Pool {
     /// # Errors
     /// The driver's, if closing fails.
     pub async fn close(self) -> Result<(), DbErr> {
-        if let Some(reader) = self.reader {
-            reader.close().await?;
-        }
-        for pool in self.threads.iter().flat_map(|threads| threads.pools()) {
+        for pool in self.others() {
             pool.close_by_ref().await?;
         }
         self.writer.close().await
+    }
+
+    /// The sqlx pools besides the writer: SQLite's readers, PostgreSQL's worker threads' pools.
+    fn others(&self) -> impl Iterator<Item = &DatabaseConnection> {
+        self.reader.iter().chain(self.threads.iter().flat_map(|threads| threads.pools()))
     }
 }
 
