@@ -10,6 +10,7 @@ use tracing::instrument;
 
 use crate::entities::jobs;
 use crate::executor::Executor;
+use crate::job_payload;
 
 /// The channel on which PostgreSQL announces committed jobs to waiting workers.
 pub const JOBS_CHANNEL: &str = "todo_jobs";
@@ -33,7 +34,7 @@ impl JobQueue for SeaOrmJobQueue {
     async fn enqueue(&self, job: NewJob) -> Result<JobId, RepositoryError> {
         let row = jobs::ActiveModel {
             kind: Set(job.kind.to_owned()),
-            payload: Set(job.payload),
+            payload: Set(job_payload::write(&job.payload)?),
             status: Set(JobStatus::Queued.as_str().to_owned()),
             attempts: Set(0),
             max_attempts: Set(i32::try_from(job.max_attempts).unwrap_or(i32::MAX)),

@@ -2,6 +2,7 @@
 //! lease and finished by the workers, listed and retried by operators ([`SeaOrmJobStore`]).
 //! Jobs are enqueued inside the caller's transaction by `job_queue.rs`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ use crate::connection::Pool;
 use crate::entities::jobs;
 use crate::errors::corrupt_row;
 use crate::executor::Executor;
+use crate::job_payload::JsonPayload;
 
 /// [`JobStore`] on any database sea-orm supports.
 pub struct SeaOrmJobStore {
@@ -119,7 +121,7 @@ impl JobStore for SeaOrmJobStore {
         Ok(Some(ClaimedJob {
             id: JobId(id),
             kind: row.try_get("", "kind").map_err(get_error)?,
-            payload: row.try_get("", "payload").map_err(get_error)?,
+            payload: Arc::new(JsonPayload::read(&row.try_get::<String>("", "payload").map_err(get_error)?)),
             attempt: count("attempts")?,
             max_attempts: count("max_attempts")?,
             trace_parent: row.try_get("", "trace_parent").map_err(get_error)?,

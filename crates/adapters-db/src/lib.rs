@@ -16,6 +16,7 @@ mod errors;
 mod executor;
 mod health;
 mod idempotency_store;
+mod job_payload;
 mod job_queue;
 mod job_store;
 mod job_wakeups;

@@ -7,8 +7,11 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::{TimeDelta, TimeZone, Utc};
+use serde_json::{Value, json};
 use todo_adapters_db::{Pool, SeaOrmJobStore, SeaOrmUnitOfWork};
-use todo_application::ports::{JobId, JobStatus, JobStore, NewJob, QueueStats, RepositoryError, UnitOfWork};
+use todo_application::ports::{
+    JobId, JobStatus, JobStore, NewJob, Payload, QueueStats, RepositoryError, UnitOfWork,
+};
 use todo_domain::{Page, Timestamp};
 
 use common::DEADLINE;
@@ -24,7 +27,7 @@ fn at(seconds: i64) -> Timestamp {
 fn job(kind: &'static str, run_at: Timestamp) -> NewJob {
     NewJob {
         kind,
-        payload: format!(r#"{{"v":1,"kind":"{kind}"}}"#),
+        payload: Payload::new(json!({"v": 1, "kind": kind})),
         max_attempts: 3,
         run_at,
         created_at: at(0),
@@ -80,10 +83,11 @@ on_each_backend! {
         let store = store(&pool);
         let first = store.claim("w1", KINDS, at(2), at(32)).await.unwrap().unwrap();
         assert_eq!((first.id, first.kind.as_str(), first.attempt, first.max_attempts), (ids[1], "a", 1, 3));
-        assert_eq!(first.payload, r#"{"v":1,"kind":"a"}"#);
+        let payload = erased_serde::deserialize::<Value>(&mut *first.payload.deserializer().unwrap()).unwrap();
+        assert_eq!(payload, json!({"v": 1, "kind": "a"}));
         let second = store.claim("w2", KINDS, at(2), at(32)).await.unwrap().unwrap();
         assert_eq!(second.id, ids[0]);
-        assert_eq!(store.claim("w3", KINDS, at(2), at(32)).await.unwrap(), None, "the third is not due");
+        assert_eq!(store.claim("w3", KINDS, at(2), at(32)).await.unwrap().map(|job| job.id), None, "the third is not due");
         assert_eq!(status(&store, ids[1]).await, JobStatus::Running);
         store.succeed(first.id, "w1", at(3)).await.unwrap();
         store.succeed(second.id, "w2", at(3)).await.unwrap();
@@ -96,14 +100,14 @@ on_each_backend! {
         store.claim("w1", KINDS, at(1), at(31)).await.unwrap().unwrap();
         store.fail(id, "w1", "smtp down", Some(at(10)), at(1)).await.unwrap();
         assert_eq!(status(&store, id).await, JobStatus::Failed);
-        assert_eq!(store.claim("w1", KINDS, at(9), at(39)).await.unwrap(), None, "not before its retry time");
+        assert_eq!(store.claim("w1", KINDS, at(9), at(39)).await.unwrap().map(|job| job.id), None, "not before its retry time");
         let again = store.claim("w1", KINDS, at(10), at(40)).await.unwrap().unwrap();
         assert_eq!(again.attempt, 2);
         store.fail(id, "w1", "smtp still down", None, at(11)).await.unwrap();
         let dead = &store.list(Some(JobStatus::Dead), Page::default()).await.unwrap()[0];
         assert_eq!((dead.id, dead.attempts, dead.last_error.as_deref()), (id, 2, Some("smtp still down")));
         assert_eq!(dead.finished_at, Some(at(11)));
-        assert_eq!(store.claim("w1", KINDS, at(100), at(130)).await.unwrap(), None, "the dead stay dead");
+        assert_eq!(store.claim("w1", KINDS, at(100), at(130)).await.unwrap().map(|job| job.id), None, "the dead stay dead");
 
         store.retry(id, at(200)).await.unwrap();
         let revived = store.claim("w2", KINDS, at(200), at(230)).await.unwrap().unwrap();
@@ -118,13 +122,13 @@ on_each_backend! {
         let id = enqueue(&pool, &[NewJob { max_attempts: 2, ..job("slow", at(0)) }]).await[0];
         let store = store(&pool);
         store.claim("w1", KINDS, at(0), at(30)).await.unwrap().unwrap();
-        assert_eq!(store.claim("w2", KINDS, at(29), at(59)).await.unwrap(), None, "the lease still holds");
+        assert_eq!(store.claim("w2", KINDS, at(29), at(59)).await.unwrap().map(|job| job.id), None, "the lease still holds");
         let taken_over = store.claim("w2", KINDS, at(31), at(61)).await.unwrap().unwrap();
         assert_eq!((taken_over.id, taken_over.attempt), (id, 2));
         assert!(matches!(store.succeed(id, "w1", at(32)).await, Err(RepositoryError::NotFound)));
         assert!(matches!(store.fail(id, "w1", "late", None, at(32)).await, Err(RepositoryError::NotFound)));
         // w2 dies too, on the last attempt: no claim runs it again, and it is buried.
-        assert_eq!(store.claim("w3", KINDS, at(62), at(92)).await.unwrap(), None);
+        assert_eq!(store.claim("w3", KINDS, at(62), at(92)).await.unwrap().map(|job| job.id), None);
         assert_eq!(store.stats(at(62)).await.unwrap().ready, 0, "not ready: no attempt left");
         assert_eq!(store.bury_expired(at(62)).await.unwrap(), 1);
         let dead = &store.list(Some(JobStatus::Dead), Page::default()).await.unwrap()[0];
@@ -147,8 +151,8 @@ on_each_backend! {
         let store = store(&pool);
         let claimed = store.claim("w1", &["b"], at(2), at(30)).await.unwrap().unwrap();
         assert_eq!(claimed.id, ids[1], "a is not a kind w1 knows");
-        assert_eq!(store.claim("w1", &["zzz"], at(2), at(30)).await.unwrap(), None);
-        assert_eq!(store.claim("w1", &[], at(2), at(30)).await.unwrap(), None);
+        assert_eq!(store.claim("w1", &["zzz"], at(2), at(30)).await.unwrap().map(|job| job.id), None);
+        assert_eq!(store.claim("w1", &[], at(2), at(30)).await.unwrap().map(|job| job.id), None);
         assert_eq!(store.release_held("w2").await.unwrap(), 0);
         assert_eq!(store.release_held("w1").await.unwrap(), 1);
         let again = store.claim("w2", KINDS, at(3), at(30)).await.unwrap().unwrap();

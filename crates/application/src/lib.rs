@@ -7,10 +7,10 @@
 //! a web framework, an ORM, a database driver or a cryptography crate, which is why
 //! every use case can be tested with in-memory mocks of its ports.
 //!
-//! One such pure crate is `serde_json`, in [`jobs`] only: a job's payload is versioned JSON
-//! (`{"v":1,"user_id":7}`), and which version a worker can read, and whether a payload it cannot
-//! read is worth retrying, is this layer's rule, not the storage's (docs/adr/0007-job-queue.md).
-//! It does no I/O; the job store only keeps the text.
+//! Such pure crates are `serde` and `erased-serde`, for [`jobs`]: a job's payload is a versioned
+//! serde value, and which version a worker can read, and whether a payload it cannot read is
+//! worth retrying, is this layer's rule; the format the value is stored in is the job store's
+//! (the database adapter writes JSON; docs/adr/0007-job-queue.md).
 
 pub mod jobs;
 pub mod ports;

@@ -17,7 +17,7 @@ use todo_adapters_db::{
     DatabaseOptions, Pool, SeaOrmJobStore, SeaOrmUnitOfWork, connect, forward_job_notifications, migrate_up,
 };
 use todo_application::jobs::{JobError, JobHandler, JobHandlers, RetryPolicy};
-use todo_application::ports::{Clock, NewJob, UnitOfWork};
+use todo_application::ports::{Clock, NewJob, Payload, StoredPayload, UnitOfWork};
 use todo_application::use_cases::ProcessNextJob;
 use todo_domain::Timestamp;
 use tokio::sync::Notify;
@@ -39,7 +39,7 @@ struct NoOp(Mutex<Vec<Instant>>);
 
 #[async_trait]
 impl JobHandler for NoOp {
-    async fn handle(&self, _: &str) -> Result<(), JobError> {
+    async fn handle(&self, _: Arc<dyn StoredPayload>) -> Result<(), JobError> {
         self.0.lock().unwrap().push(Instant::now());
         Ok(())
     }
@@ -47,7 +47,13 @@ impl JobHandler for NoOp {
 
 fn noop_job() -> NewJob {
     let now = Utc::now();
-    NewJob { kind: "noop", payload: r#"{"v":1}"#.into(), max_attempts: 3, run_at: now, created_at: now }
+    NewJob {
+        kind: "noop",
+        payload: Payload::new(serde_json::json!({"v": 1})),
+        max_attempts: 3,
+        run_at: now,
+        created_at: now,
+    }
 }
 
 async fn pool(url: &str) -> Pool {

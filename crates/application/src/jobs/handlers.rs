@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::JobPayload;
+use crate::ports::StoredPayload;
 
 /// Why an attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,8 +24,8 @@ pub enum JobError {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait JobHandler: Send + Sync {
-    /// Does the job whose payload (JSON, as stored) is `payload`.
-    async fn handle(&self, payload: &str) -> Result<(), JobError>;
+    /// Does the job whose payload, as stored, is `payload` (read it with `crate::jobs::decode`).
+    async fn handle(&self, payload: Arc<dyn StoredPayload>) -> Result<(), JobError>;
 }
 
 /// Every kind of job the workers know, with its handler.

@@ -3,11 +3,12 @@
 //! workers and the operators ([`JobStore`]).
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use todo_domain::{Page, Timestamp};
 
-use super::RepositoryError;
+use super::{Payload, RepositoryError, StoredPayload};
 
 /// A stored job's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,11 +52,11 @@ impl JobStatus {
     }
 }
 
-/// Work to store: its kind, its payload as versioned JSON, when to run it first.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Work to store: its kind, its versioned payload, when to run it first.
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
     pub kind: &'static str,
-    pub payload: String,
+    pub payload: Payload,
     pub max_attempts: u32,
     pub run_at: Timestamp,
     pub created_at: Timestamp,
@@ -70,16 +71,28 @@ impl NewJob {
 }
 
 /// A job a worker has claimed, holding its lease.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ClaimedJob {
     pub id: JobId,
     pub kind: String,
-    pub payload: String,
+    pub payload: Arc<dyn StoredPayload>,
     /// This attempt's number, from 1.
     pub attempt: u32,
     pub max_attempts: u32,
     /// The trace of the work that enqueued it (W3C `traceparent`), for the run to join.
     pub trace_parent: Option<String>,
+}
+
+impl fmt::Debug for ClaimedJob {
+    /// Without the payload, which may name a user's address.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimedJob")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("attempt", &self.attempt)
+            .field("max_attempts", &self.max_attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A stored job as operators see it.

@@ -124,7 +124,7 @@ impl ProcessNextJob {
 
     async fn run(&self, job: &ClaimedJob) -> Result<(), JobError> {
         match self.handlers.get(&job.kind) {
-            Some(handler) => handler.handle(&job.payload).await,
+            Some(handler) => handler.handle(job.payload.clone()).await,
             None => Err(JobError::Permanent(format!("no handler for jobs of kind {}", job.kind))),
         }
     }

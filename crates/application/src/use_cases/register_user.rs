@@ -95,7 +95,7 @@ mod tests {
     use super::*;
     use crate::ports::{
         JobId, LimitError, MockJobQueue, MockPasswordHasher, MockRateLimiter, MockTransaction,
-        MockUnitOfWork, MockUserRepository, NewJob,
+        MockUnitOfWork, MockUserRepository,
     };
     use crate::use_cases::fixtures::{clock, now, unavailable, unlimited, user};
 
@@ -140,13 +140,7 @@ mod tests {
 
     fn welcome_queued() -> MockJobQueue {
         let mut jobs = MockJobQueue::new();
-        let expected = NewJob {
-            kind: "welcome_email",
-            payload: r#"{"v":1,"user_id":1}"#.into(),
-            max_attempts: WelcomeEmail::MAX_ATTEMPTS,
-            run_at: now(),
-            created_at: now(),
-        };
+        let expected = WelcomeEmail { user_id: 1 }.into_job(now());
         jobs.expect_enqueue().with(eq(expected)).times(1).returning(|_| Ok(JobId(1)));
         jobs
     }

@@ -66,11 +66,7 @@ mod tests {
     fn queueing(times: usize) -> MockUnitOfWork {
         let mut jobs = MockJobQueue::new();
         jobs.expect_enqueue()
-            .withf(|job| {
-                job.kind == "password_reset_email"
-                    && job.payload == r#"{"v":1,"email":"ada@example.com"}"#
-                    && job.run_at == now()
-            })
+            .withf(|job| *job == PasswordResetEmail { email: "ada@example.com".into() }.into_job(now()))
             .times(times)
             .returning(|_| Ok(JobId(1)));
         let mut transaction = MockTransaction::new();

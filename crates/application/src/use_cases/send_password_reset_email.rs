@@ -7,7 +7,8 @@ use tracing::instrument;
 use super::send_welcome_email::mail_failure;
 use crate::jobs::{JobError, JobHandler, PasswordResetEmail, decode};
 use crate::ports::{
-    Clock, MailTemplates, Mailer, NewPasswordReset, PasswordResetRepository, Secrets, UserRepository,
+    Clock, MailTemplates, Mailer, NewPasswordReset, PasswordResetRepository, Secrets, StoredPayload,
+    UserRepository,
 };
 
 /// Sends a reset link to the active account with the requested address, if there is one: a
@@ -63,8 +64,8 @@ impl SendPasswordResetEmail {
 
 #[async_trait]
 impl JobHandler for SendPasswordResetEmail {
-    async fn handle(&self, payload: &str) -> Result<(), JobError> {
-        self.execute(decode(payload)?).await
+    async fn handle(&self, payload: Arc<dyn StoredPayload>) -> Result<(), JobError> {
+        self.execute(decode(&*payload)?).await
     }
 }
 
@@ -73,12 +74,15 @@ mod tests {
     use mockall::predicate::eq;
 
     use super::*;
+    use crate::jobs::JsonPayload;
     use crate::ports::{
         Email, MailError, MockMailTemplates, MockMailer, MockPasswordResetRepository, MockUserRepository,
     };
     use crate::use_cases::fixtures::{clock, now, secrets, unavailable, user, user_id};
 
-    const PAYLOAD: &str = r#"{"v":1,"email":"user7@example.com"}"#;
+    fn payload() -> Arc<JsonPayload> {
+        Arc::new(JsonPayload(r#"{"v":1,"email":"user7@example.com"}"#))
+    }
 
     fn email() -> Email {
         Email {
@@ -145,7 +149,7 @@ mod tests {
         let mut mailer = MockMailer::new();
         mailer.expect_send().with(eq(email())).times(1).returning(|_| Ok(()));
         let handler = handler(users_holding(Some(user(7))), storing(), templates(), mailer);
-        assert_eq!(handler.handle(PAYLOAD).await, Ok(()));
+        assert_eq!(handler.handle(payload()).await, Ok(()));
     }
 
     #[tokio::test]
@@ -156,7 +160,7 @@ mod tests {
             MockMailTemplates::new(),
             MockMailer::new(),
         );
-        assert_eq!(none.handle(PAYLOAD).await, Ok(()));
+        assert_eq!(none.handle(payload()).await, Ok(()));
         let inactive = todo_domain::User { is_active: false, ..user(7) };
         let handler = handler(
             users_holding(Some(inactive)),
@@ -164,7 +168,7 @@ mod tests {
             MockMailTemplates::new(),
             MockMailer::new(),
         );
-        assert_eq!(handler.handle(PAYLOAD).await, Ok(()));
+        assert_eq!(handler.handle(payload()).await, Ok(()));
     }
 
     #[tokio::test]
@@ -172,13 +176,13 @@ mod tests {
         let mut down = MockMailer::new();
         down.expect_send().returning(|_| Err(MailError::Unavailable("connection refused".into())));
         let result =
-            handler(users_holding(Some(user(7))), storing(), templates(), down).handle(PAYLOAD).await;
+            handler(users_holding(Some(user(7))), storing(), templates(), down).handle(payload()).await;
         assert!(matches!(result, Err(JobError::Retryable(_))), "{result:?}");
         let mut users = MockUserRepository::new();
         users.expect_find_by_email().returning(|_| Err(unavailable()));
         let result =
             handler(users, MockPasswordResetRepository::new(), MockMailTemplates::new(), MockMailer::new())
-                .handle(PAYLOAD)
+                .handle(payload())
                 .await;
         assert!(matches!(result, Err(JobError::Retryable(_))), "{result:?}");
     }

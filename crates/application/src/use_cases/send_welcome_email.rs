@@ -5,7 +5,7 @@ use todo_domain::UserId;
 use tracing::instrument;
 
 use crate::jobs::{JobError, JobHandler, WelcomeEmail, decode};
-use crate::ports::{MailError, MailTemplates, Mailer, UserRepository};
+use crate::ports::{MailError, MailTemplates, Mailer, StoredPayload, UserRepository};
 
 /// The welcome e-mail of a new account, sent by a worker after the registration committed.
 /// Safe to repeat: at worst the user gets the message twice, never a message about someone else.
@@ -52,8 +52,8 @@ pub(super) fn mail_failure(error: MailError) -> JobError {
 
 #[async_trait]
 impl JobHandler for SendWelcomeEmail {
-    async fn handle(&self, payload: &str) -> Result<(), JobError> {
-        self.execute(decode(payload)?).await
+    async fn handle(&self, payload: Arc<dyn StoredPayload>) -> Result<(), JobError> {
+        self.execute(decode(&*payload)?).await
     }
 }
 
@@ -75,6 +75,7 @@ mod tests {
     use todo_domain::EmailAddress;
 
     use super::*;
+    use crate::jobs::JsonPayload;
     use crate::ports::{Email, MockMailTemplates, MockMailer, MockUserRepository, TemplateError};
     use crate::use_cases::fixtures::{unavailable, user, user_id};
 
@@ -112,9 +113,11 @@ mod tests {
         users: MockUserRepository,
         templates: MockMailTemplates,
         mailer: MockMailer,
-        payload: &str,
+        payload: &'static str,
     ) -> Result<(), JobError> {
-        SendWelcomeEmail::new(Arc::new(users), Arc::new(templates), Arc::new(mailer)).handle(payload).await
+        SendWelcomeEmail::new(Arc::new(users), Arc::new(templates), Arc::new(mailer))
+            .handle(Arc::new(JsonPayload(payload)))
+            .await
     }
 
     const PAYLOAD: &str = r#"{"v":1,"user_id":7}"#;

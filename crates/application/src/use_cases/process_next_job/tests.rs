@@ -1,7 +1,7 @@
 use mockall::predicate::{always, eq};
 
 use super::*;
-use crate::jobs::{JobPayload, MockJobHandler, WelcomeEmail};
+use crate::jobs::{JobPayload, JsonPayload, MockJobHandler, WelcomeEmail, decode};
 use crate::ports::MockJobStore;
 use crate::use_cases::fixtures::{clock, now, unavailable};
 
@@ -12,7 +12,7 @@ fn claimed(attempt: u32, max_attempts: u32) -> ClaimedJob {
     ClaimedJob {
         id: JobId(5),
         kind: WelcomeEmail::KIND.to_owned(),
-        payload: r#"{"v":1,"user_id":7}"#.into(),
+        payload: Arc::new(JsonPayload(r#"{"v":1,"user_id":7}"#)),
         attempt,
         max_attempts,
         trace_parent: None,
@@ -32,7 +32,11 @@ fn store_claiming(job: Option<ClaimedJob>) -> MockJobStore {
 
 fn handler(result: Result<(), JobError>) -> JobHandlers {
     let mut handler = MockJobHandler::new();
-    handler.expect_handle().with(eq(r#"{"v":1,"user_id":7}"#)).times(1).returning(move |_| result.clone());
+    handler
+        .expect_handle()
+        .withf(|payload| decode::<WelcomeEmail>(&**payload) == Ok(WelcomeEmail { user_id: 7 }))
+        .times(1)
+        .returning(move |_| result.clone());
     JobHandlers::default().with::<WelcomeEmail>(Arc::new(handler))
 }
 
@@ -134,7 +138,7 @@ struct Forever;
 
 #[async_trait::async_trait]
 impl crate::jobs::JobHandler for Forever {
-    async fn handle(&self, _: &str) -> Result<(), JobError> {
+    async fn handle(&self, _: Arc<dyn crate::ports::StoredPayload>) -> Result<(), JobError> {
         std::future::pending().await
     }
 }
