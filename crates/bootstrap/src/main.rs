@@ -144,19 +144,31 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One `GET /health` over plain TCP, three seconds at most for everything.
+/// One `GET /health` over plain TCP, three seconds at most for everything, the lookup of the
+/// host's name included: the probe runs on a thread of its own, abandoned when time is up.
 fn health(settings: &Settings) -> anyhow::Result<()> {
-    use std::io::{Read, Write};
+    const LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
     let host = match settings.server.host.as_str() {
-        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
-        host => host,
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1".to_owned(),
+        host => host.to_owned(),
     };
-    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, settings.server.port))?
+    let port = settings.server.port;
+    let (answer, answered) = std::sync::mpsc::channel();
+    // The socket's own timeouts are longer: they only end the thread; the deadline here counts.
+    std::thread::spawn(move || answer.send(probe_health(&host, port, 2 * LIMIT)));
+    answered
+        .recv_timeout(LIMIT)
+        .map_err(|_| anyhow::anyhow!("no answer from the service within {LIMIT:?}"))?
+}
+
+fn probe_health(host: &str, port: u16, limit: std::time::Duration) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let address = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?
         .next()
         .ok_or_else(|| anyhow::anyhow!("{host} has no address"))?;
-    let timeout = std::time::Duration::from_secs(3);
-    let mut stream = std::net::TcpStream::connect_timeout(&address, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
+    let mut stream = std::net::TcpStream::connect_timeout(&address, limit)?;
+    stream.set_read_timeout(Some(limit))?;
+    stream.set_write_timeout(Some(limit))?;
     stream.write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
     let mut head = [0; 12];
     stream.read_exact(&mut head)?;

@@ -199,3 +199,16 @@ async fn the_health_command_succeeds_while_the_service_answers_and_fails_once_it
     let gone = health().await.unwrap();
     assert_eq!(gone.status.code(), Some(1), "{}", String::from_utf8_lossy(&gone.stderr));
 }
+
+#[tokio::test]
+async fn the_health_command_gives_up_on_a_service_that_accepts_but_never_answers() {
+    let directory = tempfile::tempdir().unwrap();
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let output =
+        todo_api(directory.path()).arg("health").env("APP_SERVER__PORT", &port).output().await.unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no answer from the service within 3s"), "{stderr}");
+    drop(silent);
+}
