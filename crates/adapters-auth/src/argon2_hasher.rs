@@ -24,13 +24,26 @@ impl Default for HashingParams {
     }
 }
 
+/// What the hashing threads do besides hashing, for the composition root to fill in with
+/// what only it knows (the allocator, the operating system's scheduler). Both do nothing by
+/// default.
+#[derive(Default)]
+pub struct ThreadHooks {
+    /// Run by each thread once, as it starts: the place to lower its scheduling priority.
+    pub on_start: Option<Box<dyn Fn() + Send + Sync>>,
+    /// Run by a thread each time it finds no more work: the place to give the allocator's
+    /// cached hashing memory back to the system once a burst of log-ins is over, while a
+    /// burst keeps reusing it.
+    pub when_idle: Option<Box<dyn Fn() + Send + Sync>>,
+}
+
 /// [`PasswordHasher`] with Argon2id, producing PHC strings.
 ///
 /// The work runs on a pool of `concurrency` threads of its own; other hashes wait in
 /// its queue without holding any thread. A burst of log-ins thus takes a bounded share
 /// of the CPU and of memory (19 MiB a hash, kept by each thread's allocator for the
-/// next one, and given back when the queue is empty if `when_idle` says how) and never
-/// stalls the threads that serve other requests.
+/// next one, and given back when the queue is empty if [`ThreadHooks::when_idle`] says how)
+/// and never stalls the threads that serve other requests.
 pub struct Argon2PasswordHasher {
     argon2: Argon2<'static>,
     /// Verified against when the user does not exist, so that an unknown username
@@ -57,19 +70,17 @@ impl Argon2PasswordHasher {
     /// # Errors
     /// When the parameters are outside what Argon2 accepts.
     pub fn new(params: HashingParams, concurrency: usize) -> Result<Self, argon2::Error> {
-        Self::with_when_idle(params, concurrency, || {})
+        Self::with_hooks(params, concurrency, ThreadHooks::default())
     }
 
-    /// As [`Self::new`], with `when_idle` run by a hashing thread each time it finds no more
-    /// work: the place to give the allocator's cached hashing memory back to the system once a
-    /// burst of log-ins is over, while a burst keeps reusing it.
+    /// As [`Self::new`], with `hooks` run by the hashing threads.
     ///
     /// # Errors
     /// When the parameters are outside what Argon2 accepts.
-    pub fn with_when_idle(
+    pub fn with_hooks(
         params: HashingParams,
         concurrency: usize,
-        when_idle: impl Fn() + Send + Sync + 'static,
+        hooks: ThreadHooks,
     ) -> Result<Self, argon2::Error> {
         let params = Params::new(params.memory_kib, params.iterations, params.parallelism, None)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -79,14 +90,18 @@ impl Argon2PasswordHasher {
             .to_string();
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
-        let when_idle: Arc<dyn Fn() + Send + Sync> = Arc::new(when_idle);
+        let hooks = Arc::new(hooks);
         for number in 0..concurrency.max(1) {
-            let (jobs, when_idle) = (jobs.clone(), when_idle.clone());
+            let (jobs, hooks) = (jobs.clone(), hooks.clone());
             thread::Builder::new()
                 .name(format!("argon2-{number}"))
                 .spawn(move || {
+                    if let Some(on_start) = &hooks.on_start {
+                        on_start();
+                    }
+                    let when_idle = || hooks.when_idle.as_ref().map_or((), |when_idle| when_idle());
                     // Ends when the hasher, and with it the sending side, is dropped.
-                    while let Some(job) = next_job(&jobs, &*when_idle) {
+                    while let Some(job) = next_job(&jobs, &when_idle) {
                         job();
                     }
                 })
@@ -167,22 +182,32 @@ mod tests {
     async fn reaches(count: &std::sync::atomic::AtomicUsize, at_least: usize) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while count.load(std::sync::atomic::Ordering::SeqCst) < at_least {
-            assert!(std::time::Instant::now() < deadline, "when_idle never ran");
+            assert!(std::time::Instant::now() < deadline, "the count never reached {at_least}");
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
     }
 
     #[tokio::test]
-    async fn a_thread_that_runs_out_of_work_runs_when_idle_and_goes_on() {
+    async fn a_thread_runs_on_start_once_and_when_idle_each_time_it_runs_out_of_work() {
         let idle = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counted = idle.clone();
-        let hasher = Argon2PasswordHasher::with_when_idle(HashingParams::default(), 1, move || {
-            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        })
-        .unwrap();
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted_start = started.clone();
+        let hooks = ThreadHooks {
+            on_start: Some(Box::new(move || {
+                counted_start.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })),
+            when_idle: Some(Box::new(move || {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })),
+        };
+        let hasher = Argon2PasswordHasher::with_hooks(HashingParams::default(), 1, hooks).unwrap();
+        // The thread starts, then finds the queue empty.
         reaches(&idle, 1).await;
+        assert_eq!(started.load(std::sync::atomic::Ordering::SeqCst), 1);
         let hash = hasher.hash(password("correct horse")).await.unwrap();
         reaches(&idle, 2).await;
+        assert_eq!(started.load(std::sync::atomic::Ordering::SeqCst), 1, "on_start runs once");
         assert!(hasher.verify(password("correct horse"), Some(hash)).await.unwrap());
     }
 

@@ -15,7 +15,7 @@ mod redis_rate_limiter;
 mod secrets;
 mod system_clock;
 
-pub use argon2_hasher::{Argon2PasswordHasher, HashingParams};
+pub use argon2_hasher::{Argon2PasswordHasher, HashingParams, ThreadHooks};
 pub use jwt::{JwtSettings, JwtTokenService};
 pub use rate_limiter::{InMemoryRateLimiter, Quota, Quotas};
 pub use redis_rate_limiter::{RedisLimiterOptions, RedisRateLimiter, StoreFailures, WhenUnavailable};

@@ -10,6 +10,7 @@ mod allocator;
 mod application;
 mod listener;
 mod metrics;
+mod priority;
 pub mod settings;
 pub mod telemetry;
 mod wiring;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, JwtSettings, JwtTokenService, RandomSecrets, StoreFailures,
-    SystemClock,
+    SystemClock, ThreadHooks,
 };
 use todo_adapters_cache::{CacheLimits, CachedPrincipals};
 use todo_adapters_db::{
@@ -113,12 +113,17 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         },
         settings.events.max_streams_per_user,
     );
-    // The hashing memory (19 MiB a hash) goes back to the system once a burst of log-ins is over.
+    // Hashing yields the CPU to the requests when the cores are contended, and its memory (19 MiB
+    // a hash) goes back to the system once a burst of log-ins is over.
+    let hashing_threads = ThreadHooks {
+        on_start: Some(Box::new(crate::priority::lower_for_hashing)),
+        when_idle: Some(Box::new(crate::allocator::give_back)),
+    };
     let hasher: Arc<dyn PasswordHasher> = Arc::new(
-        Argon2PasswordHasher::with_when_idle(
+        Argon2PasswordHasher::with_hooks(
             HashingParams::default(),
             settings.auth.max_concurrent_hashes,
-            crate::allocator::give_back,
+            hashing_threads,
         )
         .map_err(|error| anyhow::anyhow!("argon2 parameters: {error}"))?,
     );

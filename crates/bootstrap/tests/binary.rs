@@ -212,3 +212,32 @@ async fn the_health_command_gives_up_on_a_service_that_accepts_but_never_answers
     assert!(stderr.contains("no answer from the service within 3s"), "{stderr}");
     drop(silent);
 }
+
+/// The niceness of the service's thread named `name`, from `/proc`.
+#[cfg(target_os = "linux")]
+fn niceness(pid: u32, name: &str) -> Option<i64> {
+    std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten().find_map(|task| {
+        let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+        if comm.trim() != name {
+            return None;
+        }
+        // Field 19 of stat; the name (field 2) may hold spaces, so count from the `)` after it.
+        let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+        stat.rsplit_once(')')?.1.split_whitespace().nth(16)?.parse().ok()
+    })
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_hashing_thread_runs_at_a_lower_priority_than_the_threads_that_answer_requests() {
+    let directory = tempfile::tempdir().unwrap();
+    let served = common::serve(directory.path(), &[]).await;
+    let pid = served.child.id().unwrap();
+    // The thread lowers its own priority as it starts: give it until a deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while niceness(pid, "argon2-0") != Some(10) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(niceness(pid, "argon2-0"), Some(10));
+    assert_eq!(niceness(pid, "todo-api"), Some(0), "the main thread keeps the normal priority");
+}
