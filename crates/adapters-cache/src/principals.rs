@@ -17,14 +17,20 @@
 //! entry carries the epoch at which its read began, every forget records the epoch at which it
 //! happened, and an entry older than the last forget of its user (or of everyone) is a miss.
 //! So a read that started before a change and finished after it is never served either.
+//!
+//! The requests that miss together (all of a busy client's, the moment its entry expires) wait
+//! for one read of the store instead of each making one: a burst of reads of one principal at
+//! every expiry, on connections idle since the last, held PostgreSQL requests for up to the
+//! acquire timeout (bench/README.md, "The principal cache's reloads").
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use moka::sync::Cache;
+use moka::future::Cache;
 use todo_application::ports::{PrincipalStore, RepositoryError};
 use todo_domain::{Session, SessionId, User, UserId};
 
@@ -93,6 +99,17 @@ impl CachedPrincipals {
         self.entries.invalidate_all();
     }
 
+    /// Reads the principal from the store, as an entry to keep; `Absent` is not kept.
+    async fn load(&self, user: UserId, session: &SessionId) -> Result<Entry, Miss> {
+        // Read before the store is asked: a forget that happens while it answers is later.
+        let read_at = self.epoch.load(Ordering::SeqCst);
+        match self.inner.find(user, session).await {
+            Ok(Some((user, session))) => Ok(Entry { user, session, read_at }),
+            Ok(None) => Err(Miss::Absent),
+            Err(error) => Err(Miss::Store(error)),
+        }
+    }
+
     /// How many principals are held now (approximately: the cache counts lazily).
     pub fn len(&self) -> u64 {
         self.entries.entry_count()
@@ -102,13 +119,16 @@ impl CachedPrincipals {
         self.len() == 0
     }
 
+    /// The epoch of the last forget of `user` or of everyone.
+    fn forgotten_at(&self, user: UserId) -> u64 {
+        let all = self.forgotten_all.load(Ordering::SeqCst);
+        let forgotten = self.forgotten.lock().unwrap_or_else(PoisonError::into_inner);
+        forgotten.get(&user).map_or(all, |(epoch, _)| all.max(*epoch))
+    }
+
     /// Whether `entry` was read after the last forget of its user and of everyone.
     fn fresh(&self, user: UserId, entry: &Entry) -> bool {
-        if entry.read_at < self.forgotten_all.load(Ordering::SeqCst) {
-            return false;
-        }
-        let forgotten = self.forgotten.lock().unwrap_or_else(PoisonError::into_inner);
-        forgotten.get(&user).is_none_or(|(epoch, _)| entry.read_at >= *epoch)
+        entry.read_at >= self.forgotten_at(user)
     }
 }
 
@@ -120,22 +140,89 @@ impl PrincipalStore for CachedPrincipals {
         session: &SessionId,
     ) -> Result<Option<(User, Session)>, RepositoryError> {
         let key = (user, session.clone());
-        if let Some(entry) = self.entries.get(&key)
-            && self.fresh(user, &entry)
-        {
-            return Ok(Some((entry.user, entry.session)));
-        }
-        // Read before the store is asked: a forget that happens while it answers is later.
-        let read_at = self.epoch.load(Ordering::SeqCst);
-        let found = self.inner.find(user, session).await?;
-        // Absent principals are not kept: a token for a session that does not exist is
-        // refused by the store each time, and nothing can be forgotten too late.
-        if let Some((found_user, found_session)) = &found {
-            let entry = Entry { user: found_user.clone(), session: found_session.clone(), read_at };
+        let begun = self.epoch.load(Ordering::SeqCst);
+        if let Some(entry) = self.entries.get(&key).await {
             if self.fresh(user, &entry) {
-                self.entries.insert(key, entry);
+                return Ok(Some((entry.user, entry.session)));
             }
+            self.entries.invalidate(&key).await;
         }
-        Ok(found)
+        // One read for all who miss at once; moka keeps what it returns.
+        match self.entries.try_get_with(key.clone(), self.load(user, session)).await {
+            Ok(entry) => {
+                let forgotten = self.forgotten_at(user);
+                if entry.read_at >= forgotten {
+                    return Ok(Some((entry.user, entry.session)));
+                }
+                // A forget overtook the read: the answer is not kept. It may still answer this
+                // call if the forget came after the call began (the two were concurrent); a
+                // call that began after the forget asks the store itself.
+                self.entries.invalidate(&key).await;
+                if forgotten > begun {
+                    Ok(Some((entry.user, entry.session)))
+                } else {
+                    self.inner.find(user, session).await
+                }
+            }
+            // Absent principals are not kept: a token for a session that does not exist is
+            // refused by the store each time, and nothing can be forgotten too late.
+            Err(miss) => match &*miss {
+                Miss::Absent => Ok(None),
+                Miss::Store(error) => Err(shared(error, &miss)),
+            },
+        }
+    }
+}
+
+/// Why a read of the store left nothing to keep.
+#[derive(Debug)]
+enum Miss {
+    Absent,
+    Store(RepositoryError),
+}
+
+impl fmt::Display for Miss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Absent => f.write_str("no such principal"),
+            Self::Store(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Miss {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Absent => None,
+            Self::Store(error) => error.source(),
+        }
+    }
+}
+
+/// The store's error, as each of the requests that waited for the same read gets it: the same
+/// kind (unavailable stays a 503), the shared original as its source.
+fn shared(error: &RepositoryError, miss: &Arc<Miss>) -> RepositoryError {
+    let source = Box::new(SharedMiss(miss.clone()));
+    match error {
+        RepositoryError::NotFound => RepositoryError::NotFound,
+        RepositoryError::Stale => RepositoryError::Stale,
+        RepositoryError::Conflict(key) => RepositoryError::Conflict(*key),
+        RepositoryError::Unavailable(_) => RepositoryError::Unavailable(source),
+        RepositoryError::Unexpected(_) => RepositoryError::Unexpected(source),
+    }
+}
+
+#[derive(Debug)]
+struct SharedMiss(Arc<Miss>);
+
+impl fmt::Display for SharedMiss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SharedMiss {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }

@@ -64,6 +64,22 @@ fn id(raw: i64) -> UserId {
     UserId::new(raw).unwrap()
 }
 
+/// A cache in front of a store whose reads wait: each tells `reading` and waits for `release`.
+struct Held {
+    store: Arc<Store>,
+    cache: Arc<CachedPrincipals>,
+    reading: Arc<Notify>,
+    release: Arc<Notify>,
+}
+
+fn held() -> Held {
+    let (reading, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+    let store =
+        Arc::new(Store { reads: AtomicUsize::new(0), held: Some((reading.clone(), release.clone())) });
+    let cache = Arc::new(CachedPrincipals::new(store.clone(), LIMITS));
+    Held { store, cache, reading, release }
+}
+
 #[tokio::test]
 async fn a_hit_reads_nothing_and_forgetting_a_user_forgets_only_their_sessions() {
     let store = Arc::new(Store::default());
@@ -88,10 +104,7 @@ async fn a_hit_reads_nothing_and_forgetting_a_user_forgets_only_their_sessions()
 
 #[tokio::test]
 async fn a_read_overtaken_by_a_change_is_not_kept() {
-    let (reading, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    let store =
-        Arc::new(Store { reads: AtomicUsize::new(0), held: Some((reading.clone(), release.clone())) });
-    let cache = Arc::new(CachedPrincipals::new(store.clone(), LIMITS));
+    let Held { store, cache, reading, release } = held();
     let within = |future| tokio::time::timeout(Duration::from_secs(10), future);
     let read = tokio::spawn({
         let cache = cache.clone();
@@ -115,10 +128,7 @@ async fn a_read_overtaken_by_a_change_is_not_kept() {
 
 #[tokio::test]
 async fn forgetting_everyone_also_stops_a_read_in_flight_from_being_kept() {
-    let (reading, release) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
-    let store =
-        Arc::new(Store { reads: AtomicUsize::new(0), held: Some((reading.clone(), release.clone())) });
-    let cache = Arc::new(CachedPrincipals::new(store.clone(), LIMITS));
+    let Held { store, cache, reading, release } = held();
     let find =
         |cache: Arc<CachedPrincipals>| tokio::spawn(async move { cache.find(id(2), &session_id(2)).await });
     let read = find(cache.clone());
@@ -146,5 +156,51 @@ async fn entries_expire_after_their_time_to_live() {
     // The time to live is the thing under test: waiting it out is the test.
     tokio::time::sleep(Duration::from_millis(700)).await;
     cache.find(id(1), &session_id(1)).await.unwrap().unwrap();
+    assert_eq!(store.reads.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn requests_that_miss_together_wait_for_one_read_of_the_store() {
+    let Held { store, cache, reading, release } = held();
+    let finds: Vec<_> = (0..10)
+        .map(|_| {
+            let cache = cache.clone();
+            tokio::spawn(async move { cache.find(id(1), &session_id(1)).await })
+        })
+        .collect();
+    tokio::time::timeout(Duration::from_secs(10), reading.notified())
+        .await
+        .expect("no read reached the store");
+    // One thread runs this test: every find has run up to its wait before this one goes on.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(store.reads.load(Ordering::SeqCst), 1, "the others wait for the first read");
+    release.notify_one();
+    for find in finds {
+        assert!(find.await.unwrap().unwrap().is_some());
+    }
+    assert_eq!(store.reads.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_request_that_begins_after_a_change_is_not_served_a_read_from_before_it() {
+    let Held { store, cache, reading, release } = held();
+    let within = |future| tokio::time::timeout(Duration::from_secs(10), future);
+    let find =
+        |cache: Arc<CachedPrincipals>| tokio::spawn(async move { cache.find(id(1), &session_id(1)).await });
+    let before = find(cache.clone());
+    within(reading.notified()).await.expect("the first read never reached the store");
+    cache.forget_user(id(1));
+    // Begins after the change, while the read from before it is still in flight.
+    let after = find(cache.clone());
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    release.notify_one();
+    before.await.unwrap().unwrap().unwrap();
+    within(reading.notified()).await.expect("the later request was served the earlier read");
+    release.notify_one();
+    after.await.unwrap().unwrap().unwrap();
     assert_eq!(store.reads.load(Ordering::SeqCst), 2);
 }
