@@ -156,6 +156,8 @@ class Cluster:
             os.environ,
             APP_SERVER__PORT=str(port),
             APP_SERVER__TRUST_PROXY_HEADERS="true",
+            # As deployed: browsers may call from the web app's origin, not from anywhere.
+            APP_CORS__ALLOWED_ORIGINS="https://app.example.com",
             APP_SERVER__DRAIN_SECONDS="2",
             APP_DATABASE__URL=url,
             APP_DATABASE__MIGRATE_ON_START="false",

@@ -3,6 +3,8 @@
 PostgreSQL database and Redis (tests/cluster/cluster.py). Shows, and fails unless:
 
 - failed log-ins are limited across the replicas at the configured count, not three times it;
+- through nginx, a browser page of the service's own origin or of the configured web app opens a
+  cookie session, another site's cannot (the proxy passes the host the browser used);
 - a live-event stream on one replica receives the changes made through the others;
 - 64 concurrent writers through the balancer lose nothing;
 - every job runs once per enqueue, each e-mail arriving once, with workers in four processes;
@@ -45,6 +47,20 @@ def shared_limits(cluster):
           f"(configured limit {FAILED_LOGINS_MAX}), {statuses.count(429)} answered 429")
     check(len(upstreams) == 3, f"the attempts reached {upstreams}")
     check(allowed == FAILED_LOGINS_MAX and statuses.count(429) == len(statuses) - allowed, statuses)
+
+
+def browser_origin(cluster):
+    client = Client(cluster.port).register_and_log_in("origin")
+    client.token = None
+    form = {"username": "origin", "password": "correct horse battery"}
+    answers = {}
+    for origin in (f"http://127.0.0.1:{cluster.port}", "https://app.example.com", "http://elsewhere.example"):
+        status, _, response = client.request("POST", "/auth/session", form, headers={"Origin": origin}, form=True)
+        answers[origin] = (status, "todo_refresh=" in (response.getheader("Set-Cookie") or ""))
+    print(f"browser sessions through nginx: {answers}")
+    check(answers[f"http://127.0.0.1:{cluster.port}"] == (200, True), "the service's own origin opens a session")
+    check(answers["https://app.example.com"] == (200, True), "the configured web app's origin opens a session")
+    check(answers["http://elsewhere.example"] == (403, False), "another site's origin is refused")
 
 
 def cross_replica_events(cluster):
@@ -187,7 +203,7 @@ def main():
     with Cluster(arguments.binary, settings=settings) as cluster:
         print(f"cluster: nginx on {cluster.port}, replicas on {cluster.ports}, worker on {cluster.worker_port}, "
               f"database {cluster.database} (ready in {time.monotonic() - started:.1f} s)")
-        for step in (shared_limits, cross_replica_events, concurrent_writers, jobs_once, rolling_restart):
+        for step in (shared_limits, browser_origin, cross_replica_events, concurrent_writers, jobs_once, rolling_restart):
             step(cluster)
     print(f"cluster harness passed in {time.monotonic() - started:.1f} s")
 
