@@ -139,8 +139,9 @@ async fn sigterm_under_load_drains_and_leaves_no_request_unanswered() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let pid = served.child.id().unwrap().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());
+    // The instant before the signal: the service may turn unready before `kill` is seen to exit.
     let terminated_at = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().await.unwrap().success());
 
     let mut outcomes = Vec::new();
     for client in clients {
@@ -178,7 +179,11 @@ async fn sigterm_under_load_drains_and_leaves_no_request_unanswered() {
     assert!(readiness.iter().any(|(status, at)| *status == 200 && *at < terminated_at));
     let not_ready =
         readiness.iter().find(|(status, _)| *status == 503).expect("readiness never answered 503");
-    assert!(not_ready.1 > terminated_at);
+    assert!(
+        not_ready.1 > terminated_at,
+        "unready {:?} before SIGTERM",
+        terminated_at.duration_since(not_ready.1)
+    );
     assert!(
         readiness.iter().all(|(status, at)| *at < not_ready.1 || *status == 503),
         "ready again after 503"
