@@ -6,9 +6,11 @@
     python3 bench/run.py --smoke         # a few seconds, debug build, no thresholds (CI)
 
 For each endpoint, wrk loads a fresh service (database seeded with one user and 20 todos)
-with 64 connections for a fixed duration, on loopback only. Prints a table (req/s, p50,
-p99, errors) and, for the FastAPI app, our/their throughput ratio; checks the targets of
-bench/README.md; saves everything under bench/results/. See bench/README.md.
+with 64 connections for a fixed duration, on loopback only; every phase is run in each of
+three rounds and each figure reported is the median of the rounds' (bench/rounds.py). Prints
+a table (req/s, p50, p99, errors) and, for the FastAPI app, our/their throughput ratio;
+checks the targets of bench/README.md; saves everything under bench/results/. See
+bench/README.md.
 """
 
 import argparse
@@ -28,6 +30,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+from rounds import combine, rounds_table
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path(os.environ.get("PEER_DIR", ROOT.parent / "shared" / "peers" / "fastapi-todo"))
@@ -344,6 +348,8 @@ def check_targets(report, peer, isolation, rss):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=8, help="seconds of load per endpoint (default 8)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of every phase; the report gives each figure's median (default 3; bench/rounds.py)")
     parser.add_argument("--smoke", action="store_true", help="1 s per endpoint, debug build, SQLite only, no thresholds")
     parser.add_argument("--no-peer", action="store_true", help="skip the FastAPI app")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
@@ -353,14 +359,62 @@ def main():
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     duration = 1 if args.smoke else args.duration
+    rounds = 1 if args.smoke else max(args.rounds, 1)
     profile = "debug" if args.smoke else "release"
     build = ["cargo", "build", "--quiet", "--bin", "todo-api"] + ([] if args.smoke else ["--release"])
     subprocess.run(build, cwd=ROOT, check=True)
     binary = TARGET / profile / "todo-api"
 
     report = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
-              "duration_s": duration, "connections": CONNECTIONS, "profile": profile,
+              "duration_s": duration, "connections": CONNECTIONS, "profile": profile, "rounds_run": rounds,
               "sqlite_reads": "sqlx" if args.sqlx_reads else "in-process", "settings": overrides()}
+    measured = []
+    for number in range(1, rounds + 1):
+        if rounds > 1:
+            print(f"Round {number} of {rounds}", flush=True)
+        measured.append(measure(args, binary, profile, duration))
+    report.update(combine(measured))
+    peer, isolation, rss = report.get("fastapi"), report["isolation"], report["rss_mib"]
+
+    sections = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']}",
+                f"Load: wrk, {CONNECTIONS} connections, 2 threads, {duration} s per endpoint, loopback; "
+                f"{rounds} round(s) of every phase, each figure the median of the rounds' (errors summed); "
+                f"{profile} build; database seeded with one user and 20 todos. CPU us/req: the server's "
+                f"CPU time (user and system, all its processes) per request answered.", "",
+                f"## Todo API on SQLite ({report['sqlite_reads']} reads)" + (" against the FastAPI tutorial app (NullPool, 2 workers)" if peer else ""), "",
+                table(report["sqlite"], peer)]
+    if "postgres" in report:
+        peer_pg = report.get("fastapi_postgres")
+        sections += ["", "## Todo API on PostgreSQL" + (" against the FastAPI tutorial app on PostgreSQL "
+                     "(psycopg2, pool of 32 + 32, 2 workers; bench/peer_postgres.py)" if peer_pg else ""), "",
+                     table(report["postgres"], peer_pg)]
+        sections += ["", ratios(report)]
+    sections += ["", "## Password hashing does not block requests", "",
+                 f"`GET /todos/` p99 quiet: {isolation['quiet_p99_ms']:.2f} ms; while 32 clients log in without pause "
+                 f"({isolation['logins_per_s']:.0f} log-ins/s): {isolation['loaded_p99_ms']:.2f} ms "
+                 f"({isolation['loaded_rps']:.0f} req/s, {isolation['errors']} errors).", "",
+                 f"Resident memory after the load, idle: {rss:.1f} MiB ({report['rss_at_end_mib']:.1f} MiB "
+                 f"the moment the log-ins stopped)."]
+    if rounds > 1:
+        sections += ["", "## Rounds", "", "Each round's req/s, before the medians above.", "", rounds_table(measured)]
+    if not args.smoke:
+        checks = check_targets(report, peer, isolation, rss)
+        sections += ["", "## Targets", ""] + [f"- [{'x' if met else ' '}] {text}" for text, met in checks]
+        report["targets_met"] = all(met for _, met in checks)
+    text = "\n".join(sections) + "\n"
+    print("\n" + text)
+    if not args.smoke:
+        results = ROOT / "bench" / "results"
+        results.mkdir(exist_ok=True)
+        stem = f"{report['date'][:19].replace(':', '')}-{platform.node() or 'machine'}"
+        stem += "-sqlx-reads" if args.sqlx_reads else ""
+        (results / f"{stem}.md").write_text(text)
+        (results / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+        print(f"saved bench/results/{stem}.md and .json")
+
+
+def measure(args, binary, profile, duration):
+    """One round: every phase once, each on a fresh service and database."""
     with tempfile.TemporaryDirectory() as workdir:
         scripts = Path(workdir)
         reads = "sqlx" if args.sqlx_reads else "in-process"
@@ -378,7 +432,7 @@ def main():
         print(f"  GET /todos/ p99 quiet {isolation['quiet_p99_ms']:.2f} ms, while 32 clients log in "
               f"({isolation['logins_per_s']:.0f} log-ins/s) {isolation['loaded_p99_ms']:.2f} ms")
         print(f"  resident memory after the load: {rss:.1f} MiB idle ({rss_at_end:.1f} MiB as the log-ins stopped)")
-        report.update(sqlite=ours, isolation=isolation, rss_mib=rss, rss_at_end_mib=rss_at_end)
+        report = dict(sqlite=ours, isolation=isolation, rss_mib=rss, rss_at_end_mib=rss_at_end)
 
         if not args.smoke and not args.no_postgres and postgres_reachable():
             database = f"todo_bench_{os.getpid()}"
@@ -399,52 +453,19 @@ def main():
             finally:
                 subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {database}"], check=False)
 
-        peer = None
         if not args.smoke and not args.no_peer and (PEER / "run.sh").exists():
             if not (PEER_VENV / "bin" / "uvicorn").exists():
                 subprocess.run([str(PEER / "setup.sh")], env=dict(os.environ, VENV=str(PEER_VENV)), check=True)
             print("FastAPI tutorial app (NullPool, 2 workers):", flush=True)
             base, process = start_peer(workdir)
             try:
-                peer = run_suite(base, process.pid, duration, scripts, skip=["GET /users/me"])[0]
+                report["fastapi"] = run_suite(base, process.pid, duration, scripts, skip=["GET /users/me"])[0]
             finally:
                 stop(process)
-            report["fastapi"] = peer
             if "postgres" in report:
                 report["fastapi_postgres"] = peer_on_postgres(workdir, duration, scripts)
 
-    sections = [f"# Benchmark {report['date']}", "", f"Machine: {report['machine']}",
-                f"Load: wrk, {CONNECTIONS} connections, 2 threads, {duration} s per endpoint, loopback; "
-                f"{profile} build; database seeded with one user and 20 todos. CPU us/req: the server's "
-                f"CPU time (user and system, all its processes) per request answered.", "",
-                f"## Todo API on SQLite ({report['sqlite_reads']} reads)" + (" against the FastAPI tutorial app (NullPool, 2 workers)" if peer else ""), "",
-                table(report["sqlite"], peer)]
-    if "postgres" in report:
-        peer_pg = report.get("fastapi_postgres")
-        sections += ["", "## Todo API on PostgreSQL" + (" against the FastAPI tutorial app on PostgreSQL "
-                     "(psycopg2, pool of 32 + 32, 2 workers; bench/peer_postgres.py)" if peer_pg else ""), "",
-                     table(report["postgres"], peer_pg)]
-        sections += ["", ratios(report)]
-    sections += ["", "## Password hashing does not block requests", "",
-                 f"`GET /todos/` p99 quiet: {isolation['quiet_p99_ms']:.2f} ms; while 32 clients log in without pause "
-                 f"({isolation['logins_per_s']:.0f} log-ins/s): {isolation['loaded_p99_ms']:.2f} ms "
-                 f"({isolation['loaded_rps']:.0f} req/s, {isolation['errors']} errors).", "",
-                 f"Resident memory after the load, idle: {rss:.1f} MiB ({report['rss_at_end_mib']:.1f} MiB "
-                 f"the moment the log-ins stopped)."]
-    if not args.smoke:
-        checks = check_targets(report, peer, isolation, rss)
-        sections += ["", "## Targets", ""] + [f"- [{'x' if met else ' '}] {text}" for text, met in checks]
-        report["targets_met"] = all(met for _, met in checks)
-    text = "\n".join(sections) + "\n"
-    print("\n" + text)
-    if not args.smoke:
-        results = ROOT / "bench" / "results"
-        results.mkdir(exist_ok=True)
-        stem = f"{report['date'][:19].replace(':', '')}-{platform.node() or 'machine'}"
-        stem += "-sqlx-reads" if args.sqlx_reads else ""
-        (results / f"{stem}.md").write_text(text)
-        (results / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-        print(f"saved bench/results/{stem}.md and .json")
+    return report
 
 
 def peer_on_postgres(workdir, duration, scripts):
