@@ -113,17 +113,27 @@ on_each_backend! {
     }
 }
 
-/// The default limits let an office behind one address work normally.
+/// The default limits let an office behind one address work normally: a hundred people
+/// register and log in, one mistyped password each. Every window is stretched to a day with
+/// the default counts kept, so that all of it falls in one window however slow the machine:
+/// what fits in a day's window fits in a minute's.
 #[actix_web::test]
-async fn the_defaults_let_a_hundred_users_register_and_log_in_from_one_address_within_a_minute() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let started = std::time::Instant::now();
+async fn the_default_quotas_let_a_hundred_users_register_and_log_in_from_one_address() {
+    let app = spawn_app_with(Backend::Sqlite, |settings| {
+        let limits = &mut settings.rate_limit;
+        for quota in [
+            &mut limits.failed_logins_per_username,
+            &mut limits.failed_logins_per_client,
+            &mut limits.registrations_per_client,
+        ] {
+            quota.window_seconds = 86_400;
+        }
+    })
+    .await;
     for user in 0..100 {
         let name = format!("user{user}");
         assert_eq!(app.register(&name, &format!("{name}@example.com"), PASSWORD).await.status, 201, "{name}");
-        // One mistyped password each, as people do.
         assert_eq!(app.log_in(&[("username", &name), ("password", "typo")]).await.status, 401, "{name}");
         assert_eq!(app.log_in(&[("username", &name), ("password", PASSWORD)]).await.status, 200, "{name}");
     }
-    assert!(started.elapsed().as_secs() < 60, "the scenario itself took {:?}", started.elapsed());
 }
