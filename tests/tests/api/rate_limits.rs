@@ -3,7 +3,7 @@
 use actix_web::http::Method;
 use serde_json::json;
 use todo_bootstrap::settings::QuotaSettings;
-use todo_tests::{Backend, PASSWORD, TestApp, on_each_backend, spawn_app, spawn_app_with};
+use todo_tests::{Backend, PASSWORD, TestApp, on_each_backend, spawn_app_with};
 
 async fn log_in_from(
     app: &TestApp,
