@@ -31,7 +31,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from rounds import combine, rounds_table
+from rounds import combine, rounds_table, storm_ratio
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path(os.environ.get("PEER_DIR", ROOT.parent / "shared" / "peers" / "fastapi-todo"))
@@ -338,7 +338,7 @@ def check_targets(report, peer, isolation, rss):
             checks.append((f"PostgreSQL {name} at least 10x FastAPI on PostgreSQL: {ratio:.1f}x", ratio >= 10))
     errors = sum(r["errors"] for r in ours.values()) + sum(r["errors"] for r in (postgres or {}).values())
     checks.append((f"zero errors: {errors}", errors == 0))
-    factor = isolation["loaded_p99_ms"] / isolation["quiet_p99_ms"]
+    factor = storm_ratio(isolation)
     checks.append((f"GET /todos/ p99 under 32 log-in clients within 2x quiet: "
                    f"{isolation['loaded_p99_ms']:.2f} / {isolation['quiet_p99_ms']:.2f} ms = {factor:.1f}x", factor <= 2))
     checks.append((f"resident memory after the load at most 64 MiB: {rss:.1f} MiB", rss <= 64))

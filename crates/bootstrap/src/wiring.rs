@@ -4,6 +4,7 @@
 
 mod jobs;
 mod limits;
+mod signals;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,22 +14,18 @@ use todo_adapters_auth::{
     Argon2PasswordHasher, HashingParams, JwtSettings, JwtTokenService, RandomSecrets, StoreFailures,
     SystemClock, ThreadHooks,
 };
-use todo_adapters_cache::{CacheLimits, CachedPrincipals};
 use todo_adapters_db::{
     Pool, SeaOrmApiKeyRepository, SeaOrmAttachmentRepository, SeaOrmHealthCheck, SeaOrmIdempotencyStore,
     SeaOrmPasswordResetRepository, SeaOrmPrincipalStore, SeaOrmSessionRepository, SeaOrmTodoEventLog,
     SeaOrmTodoRepository, SeaOrmUnitOfWork, SeaOrmUserRepository,
 };
 use todo_adapters_http::AppState;
-use todo_adapters_messaging::{
-    AccessObserver, Broadcast, LocalSignals, PgBroadcast, RedisBroadcast, RemoteSignals,
-};
 use todo_adapters_storage::{ObjectStoreBlobs, S3Options, StorageUrl};
 use todo_adapters_telemetry::W3cTraceContext;
 use todo_application::ports::{
-    ApiKeyRepository, AttachmentRepository, BlobStore, Clock, EventSignals, HealthCheck, PasswordHasher,
-    PasswordResetRepository, PrincipalStore, Secrets, SessionRepository, TodoEventLog, TodoRepository,
-    TokenService, TraceContext, UnitOfWork, UserRepository,
+    ApiKeyRepository, AttachmentRepository, BlobStore, Clock, HealthCheck, PasswordHasher,
+    PasswordResetRepository, Secrets, SessionRepository, TodoEventLog, TodoRepository, TokenService,
+    TraceContext, UnitOfWork, UserRepository,
 };
 use todo_application::use_cases::{
     AttachFile, AttachmentLimits, Authenticate, AuthenticateApiKey, ChangePassword, CheckReadiness,
@@ -39,8 +36,9 @@ use todo_application::use_cases::{
     RevokeApiKey, RevokeSession, SetUserFlags, UpdateTodo,
 };
 
-use crate::settings::{AuthSettings, Settings, SignalTransport, StorageSettings};
+use crate::settings::{Settings, StorageSettings};
 use crate::workers::{AbortOnDrop, JobRuntime};
+use signals::{cached_principals, signals};
 
 /// How long the readiness probe waits for the database.
 const READINESS_TIMEOUT: Duration = Duration::from_secs(1);
@@ -230,56 +228,6 @@ pub fn wire(settings: &Settings, pool: &Pool) -> anyhow::Result<Wired> {
         delete_attachment: DeleteAttachment::new(todos.clone(), attachments),
     };
     Ok(Wired { http, jobs, signal_tasks, limit_store_unavailable, traces: request_traces })
-}
-
-/// Live-event signals between every process of the service, coalesced (ADR 0010, 0011):
-/// through Redis pub/sub when configured, otherwise PostgreSQL's `NOTIFY`; on SQLite within
-/// this process only (one process owns the file).
-fn signals(
-    settings: &Settings,
-    pool: &Pool,
-    observer: Option<AccessObserver>,
-) -> anyhow::Result<(Arc<dyn EventSignals>, Vec<AbortOnDrop>)> {
-    let local = match observer {
-        Some(observer) => LocalSignals::new().observing_access(observer),
-        None => LocalSignals::new(),
-    };
-    let broadcast: Arc<dyn Broadcast> = match (settings.events.signals, &settings.redis.url, pool.postgres())
-    {
-        (SignalTransport::Redis, Some(url), _) => Arc::new(
-            RedisBroadcast::new(url)
-                .map_err(|error| anyhow::anyhow!("redis.url is not a Redis URL: {error}"))?,
-        ),
-        (SignalTransport::Database, _, Some(postgres)) => Arc::new(PgBroadcast::new(postgres)),
-        _ => return Ok((Arc::new(local), Vec::new())),
-    };
-    let coalesce = Duration::from_millis(settings.events.notify_coalesce_ms);
-    let (signals, tasks) = RemoteSignals::start(broadcast, local, coalesce);
-    Ok((Arc::new(signals), tasks.into_iter().map(AbortOnDrop).collect()))
-}
-
-/// The principal store behind `Authenticate`, wrapped in its cache unless the cache is off; and
-/// what forgets cached principals when an access signal says they changed (ADR 0016).
-fn cached_principals(
-    store: Arc<dyn PrincipalStore>,
-    settings: &AuthSettings,
-) -> (Arc<dyn PrincipalStore>, Option<AccessObserver>) {
-    if settings.principal_cache_capacity == 0 {
-        return (store, None);
-    }
-    let cache = Arc::new(CachedPrincipals::new(
-        store,
-        CacheLimits {
-            capacity: settings.principal_cache_capacity,
-            time_to_live: Duration::from_secs(settings.principal_cache_ttl_seconds),
-        },
-    ));
-    let forget = cache.clone();
-    let observer: AccessObserver = Arc::new(move |user| match user {
-        Some(user) => forget.forget_user(user),
-        None => forget.forget_all(),
-    });
-    (cache, Some(observer))
 }
 
 /// Whether the database answers, within the probe's timeout.
