@@ -144,8 +144,9 @@ def jobs_once(cluster):
     check(processes > 1, "the jobs were shared between processes")
 
 
-def rolling_restart(cluster):
-    clients = [Client(cluster.port).register_and_log_in(f"load{index}") for index in range(LOADERS)]
+def rolling_restart(cluster, round_number=1):
+    names = [f"load{round_number}_{index}" for index in range(LOADERS)]
+    clients = [Client(cluster.port).register_and_log_in(name) for name in names]
     stop = threading.Event()
     sent, errors, created = [0] * LOADERS, [], [set() for _ in range(LOADERS)]
 
@@ -180,9 +181,9 @@ def rolling_restart(cluster):
         thread.join(60)
     elapsed = time.monotonic() - started
     stored = set()
-    for index, client in enumerate(clients):
+    for name in names:
         stored |= {int(todo_id) for todo_id in cluster.query(
-            f"SELECT t.id FROM todos t JOIN users u ON u.id = t.user_id WHERE u.username = 'load{index}'").split()}
+            f"SELECT t.id FROM todos t JOIN users u ON u.id = t.user_id WHERE u.username = '{name}'").split()}
     made = set().union(*created)
     print(f"rolling restart: {sum(sent)} requests from {LOADERS} clients through nginx in {elapsed:.1f} s while the "
           f"three replicas restarted one at a time; {len(errors)} client errors; {len(made)} todos created, "
@@ -196,6 +197,8 @@ def main():
     parser.add_argument("--binary", default=str(TARGET / "debug" / "todo-api"))
     parser.add_argument("--set", action="append", default=[], metavar="APP_NAME=VALUE",
                         help="a setting of every process (to see what the checks catch)")
+    parser.add_argument("--rolling-restarts", type=int, default=1, metavar="N",
+                        help="how many rolling restarts the last step makes (each one checked)")
     arguments = parser.parse_args()
     settings = {"APP_RATE_LIMIT__FAILED_LOGINS_PER_USERNAME__MAX": str(FAILED_LOGINS_MAX)}
     settings.update(setting.split("=", 1) for setting in arguments.set)
@@ -203,8 +206,10 @@ def main():
     with Cluster(arguments.binary, settings=settings) as cluster:
         print(f"cluster: nginx on {cluster.port}, replicas on {cluster.ports}, worker on {cluster.worker_port}, "
               f"database {cluster.database} (ready in {time.monotonic() - started:.1f} s)")
-        for step in (shared_limits, browser_origin, cross_replica_events, concurrent_writers, jobs_once, rolling_restart):
+        for step in (shared_limits, browser_origin, cross_replica_events, concurrent_writers, jobs_once):
             step(cluster)
+        for number in range(1, arguments.rolling_restarts + 1):
+            rolling_restart(cluster, number)
     print(f"cluster harness passed in {time.monotonic() - started:.1f} s")
 
 

@@ -139,8 +139,10 @@ impl Application {
                 }
             }
             tracing::info!("stopping: no new connections; letting the requests and jobs in flight finish");
+            // Sealed first, while the server still accepts: what the kernel has queued is served.
+            let sealed = crate::listener::seal(&listening).await;
             server.pause().await;
-            crate::listener::close_gracefully(listening).await;
+            crate::listener::close_gracefully(listening, sealed).await;
             // Each busy kept-alive connection now gets one last answer, with `Connection: close`,
             // before the server stops: a stopping server closes connections between requests,
             // and a request sent at that instant would be lost.
