@@ -50,7 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, document: &utoipa::openapi::OpenA
     };
     cfg.app_data(web::Data::new(pages))
         .service(web::resource("/openapi.json").route(read().to(openapi_json)))
-        .service(web::resource(["/docs", "/docs/"]).route(read().to(swagger_index)))
+        .service(crate::routes::with_and_without_slash("/docs", |resource| {
+            resource.route(read().to(swagger_index))
+        }))
         .service(web::resource("/docs/{file:.+}").route(read().to(swagger_file)))
         .service(web::resource("/redoc").route(read().to(redoc_page)))
         .service(web::resource("/redoc/redoc.standalone.js").route(read().to(redoc_script)));

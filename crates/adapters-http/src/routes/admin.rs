@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use super::read;
+use super::{read, with_and_without_slash};
 use crate::dto::{AdminUserResponse, AdminUserUpdate, JobListQuery, JobResponse, PageQuery};
 use crate::errors::{ApiError, ErrorResponse};
 use crate::extract::{Admin, JobIdPath, UserIdPath, ValidJson, ValidQuery, both};
@@ -10,13 +10,13 @@ use crate::responses::{AdminForbidden, AuthenticationFailed, InvalidRequest, Pay
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource(["/admin/users", "/admin/users/"]).route(read().to(list_users)))
+    cfg.service(with_and_without_slash("/admin/users", |resource| resource.route(read().to(list_users))))
         .service(
             web::resource("/admin/users/{user_id}")
                 .route(web::patch().to(update_user))
                 .route(web::delete().to(delete_user)),
         )
-        .service(web::resource(["/admin/jobs", "/admin/jobs/"]).route(read().to(list_jobs)))
+        .service(with_and_without_slash("/admin/jobs", |resource| resource.route(read().to(list_jobs))))
         .service(web::resource("/admin/jobs/{job_id}/retry").route(web::post().to(retry_job)));
 }
 

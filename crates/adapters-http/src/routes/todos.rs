@@ -8,7 +8,7 @@ use actix_web::http::header::ETAG;
 use actix_web::{HttpResponse, web};
 use todo_domain::Todo;
 
-use super::read;
+use super::{read, with_and_without_slash};
 use crate::dto::{TodoCreate, TodoListQuery, TodoReplace, TodoResponse, TodoUpdate};
 use crate::errors::ApiError;
 use todo_application::use_cases::Principal;
@@ -25,9 +25,9 @@ use crate::responses::{
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource(["/todos", "/todos/"]).route(web::post().to(create_todo)).route(read().to(list_todos)),
-    )
+    cfg.service(with_and_without_slash("/todos", |resource| {
+        resource.route(web::post().to(create_todo)).route(read().to(list_todos))
+    }))
     .service(
         web::resource("/todos/{todo_id}")
             .route(read().to(get_todo))

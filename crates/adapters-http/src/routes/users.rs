@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use todo_application::use_cases::Principal;
 use todo_domain::{ApiKeyId, SessionId};
 
-use super::read;
+use super::{read, with_and_without_slash};
 use crate::dto::{
     ApiKeyCreate, ApiKeyResponse, CreatedApiKeyResponse, PasswordChange, SessionResponse, UserResponse,
 };
@@ -13,21 +13,23 @@ use crate::responses::{
 };
 use crate::state::AppState;
 
+/// Under one scope: a path outside `/users/me` is told apart by its prefix alone, and never
+/// runs the patterns of the dynamic routes below (a regular expression each, 4.5% of the
+/// service's CPU under `GET /todos/` when they were top-level routes tried before it).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/users/me").route(read().to(me)))
-        .service(
-            web::resource(["/users/me/sessions", "/users/me/sessions/"])
-                .route(read().to(list_sessions))
-                .route(web::delete().to(revoke_all_sessions)),
-        )
-        .service(web::resource("/users/me/sessions/{session_id}").route(web::delete().to(revoke_session)))
-        .service(web::resource("/users/me/password").route(web::put().to(change_password)))
-        .service(
-            web::resource(["/users/me/api-keys", "/users/me/api-keys/"])
-                .route(web::post().to(create_api_key))
-                .route(read().to(list_api_keys)),
-        )
-        .service(web::resource("/users/me/api-keys/{key_id}").route(web::delete().to(revoke_api_key)));
+    cfg.service(
+        web::scope("/users/me")
+            .service(web::resource("").route(read().to(me)))
+            .service(with_and_without_slash("/sessions", |resource| {
+                resource.route(read().to(list_sessions)).route(web::delete().to(revoke_all_sessions))
+            }))
+            .service(web::resource("/sessions/{session_id}").route(web::delete().to(revoke_session)))
+            .service(web::resource("/password").route(web::put().to(change_password)))
+            .service(with_and_without_slash("/api-keys", |resource| {
+                resource.route(web::post().to(create_api_key)).route(read().to(list_api_keys))
+            }))
+            .service(web::resource("/api-keys/{key_id}").route(web::delete().to(revoke_api_key))),
+    );
 }
 
 /// The caller.
