@@ -9,15 +9,17 @@
 //! accepted just before reach their workers, which drop any still queued when they stop.
 
 use std::net::TcpListener;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// How long a handshake under way as the listener is sealed may take to complete: a round
 /// trip, a few milliseconds between hosts of one network.
+#[cfg(target_os = "linux")]
 const HANDSHAKES: Duration = Duration::from_millis(100);
 /// How long the server may take to accept the connections queued once sealed.
+#[cfg(target_os = "linux")]
 const SEALING_TIMEOUT: Duration = Duration::from_secs(1);
 /// How long connections are answered 503 between the server's last accept and the close.
 const HAND_OVER: Duration = Duration::from_millis(50);
@@ -45,11 +47,13 @@ pub async fn seal(listener: &TcpListener) -> bool {
             return false;
         }
         tokio::time::sleep(HANDSHAKES).await;
-        let deadline = Instant::now() + SEALING_TIMEOUT;
+        let deadline = std::time::Instant::now() + SEALING_TIMEOUT;
         loop {
             match waiting(listener) {
                 Ok(false) => return true,
-                Ok(true) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(1)).await,
+                Ok(true) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(1)).await
+                }
                 Ok(true) => return false,
                 Err(error) => {
                     tracing::warn!(%error, "the listener's queue could not be read; answering what is left with 503");
@@ -60,7 +64,7 @@ pub async fn seal(listener: &TcpListener) -> bool {
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = (listener, HANDSHAKES, SEALING_TIMEOUT, Instant::now());
+        let _ = listener;
         false
     }
 }

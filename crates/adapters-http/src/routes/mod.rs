@@ -37,8 +37,8 @@ pub(crate) fn read() -> Route {
 
 /// The same resource at `path` and at `path/`, as two resources with the same routes. One
 /// resource of two paths would match them with a set of regular expressions, run by the routing
-/// (and by the route look-up of traces and metrics) on every request that reaches it: 3% of the
-/// service's CPU under `GET /todos/`; a resource of one plain path is matched by comparing text.
+/// (and by the route look-up of traces and metrics) on every request that reaches it; a
+/// resource of one plain path is matched by comparing text.
 pub(crate) fn with_and_without_slash(path: &str, routes: impl Fn(Resource) -> Resource) -> Vec<Resource> {
     vec![routes(web::resource(path)), routes(web::resource(format!("{path}/")))]
 }
