@@ -100,9 +100,10 @@ async fn sigterm_under_load_drains_and_leaves_no_request_unanswered() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let clients: Vec<_> = (0..CLIENTS + FRESH_CLIENTS)
         .map(|number| {
-            let request = match number < CLIENTS {
-                true => request.clone(),
-                false => request.replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1),
+            let request = if number < CLIENTS {
+                request.clone()
+            } else {
+                request.replacen("\r\n\r\n", "\r\nConnection: close\r\n\r\n", 1)
             };
             let (address, answered) = (address.clone(), answered.clone());
             tokio::spawn(async move {
