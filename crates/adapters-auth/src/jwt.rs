@@ -1,7 +1,11 @@
 use chrono::TimeDelta;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode, get_current_timestamp,
+};
+use moka::sync::Cache;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use todo_application::ports::{AccessClaims, AccessToken, TokenError, TokenService};
 use todo_domain::{Scopes, SessionId, Timestamp, UserId};
 
@@ -25,15 +29,31 @@ struct Claims {
     scope: String,
 }
 
+/// Tokens remembered as verified at most; a client sends the same token on every request.
+const REMEMBERED_TOKENS: u64 = 10_000;
+
 /// [`TokenService`] with HS256 JSON Web Tokens.
 ///
 /// The algorithm is pinned: a token whose header names another algorithm,
 /// including `none` and HS512 with the same secret, is refused.
+///
+/// A token that verified is remembered by its SHA-256 digest, with its claims and expiry:
+/// the next request with it is a digest and a look-up instead of the header, signature and
+/// claims checked again (bench/README.md). Its expiry is still checked every time; only
+/// tokens that verified are remembered, and never past their lifetime.
 pub struct JwtTokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
     ttl: TimeDelta,
+    verified: Cache<[u8; 32], Verified>,
+}
+
+#[derive(Clone)]
+struct Verified {
+    claims: AccessClaims,
+    /// `exp`, in seconds since the epoch.
+    expires: i64,
 }
 
 impl JwtTokenService {
@@ -47,6 +67,10 @@ impl JwtTokenService {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl: settings.ttl,
+            verified: Cache::builder()
+                .max_capacity(REMEMBERED_TOKENS)
+                .time_to_live(settings.ttl.to_std().unwrap_or_default())
+                .build(),
         }
     }
 }
@@ -66,19 +90,37 @@ impl TokenService for JwtTokenService {
     }
 
     fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        let id = claims.sub.parse::<i64>().map_err(|_| TokenError::Invalid)?;
-        Ok(AccessClaims {
-            user: UserId::new(id).map_err(|_| TokenError::Invalid)?,
-            session: SessionId::parse(claims.sid).map_err(|_| TokenError::Invalid)?,
-            scopes: Scopes::parse(&claims.scope).map_err(|_| TokenError::Invalid)?,
-        })
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let Some(Verified { claims, expires }) = self.verified.get(&digest) else {
+            let verified = self.decode(token)?;
+            self.verified.insert(digest, verified.clone());
+            return Ok(verified.claims);
+        };
+        // As `decode` judges `exp`, without leeway.
+        if expires < i64::try_from(get_current_timestamp()).unwrap_or(i64::MAX) {
+            return Err(TokenError::Invalid);
+        }
+        Ok(claims)
     }
 
     fn lifetime(&self) -> TimeDelta {
         self.ttl
+    }
+}
+
+impl JwtTokenService {
+    /// The signature, header and claims checked, as if the token were new.
+    fn decode(&self, token: &str) -> Result<Verified, TokenError> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        let id = claims.sub.parse::<i64>().map_err(|_| TokenError::Invalid)?;
+        let access = AccessClaims {
+            user: UserId::new(id).map_err(|_| TokenError::Invalid)?,
+            session: SessionId::parse(claims.sid).map_err(|_| TokenError::Invalid)?,
+            scopes: Scopes::parse(&claims.scope).map_err(|_| TokenError::Invalid)?,
+        };
+        Ok(Verified { claims: access, expires: claims.exp })
     }
 }
 
@@ -169,6 +211,9 @@ mod tests {
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#),
             URL_SAFE_NO_PAD.encode(valid_claims().to_string().as_bytes())
         );
+        let service = service();
+        // Remembered as verified: what differs from it in any way is checked afresh.
+        assert!(service.verify(&valid_token).is_ok());
         valid_token.push('x');
         let signed = |claims: serde_json::Value| sign(Algorithm::HS256, &claims, SECRET);
         let cases = [
@@ -193,9 +238,22 @@ mod tests {
             ("not a jwt", "not-a-jwt".to_owned()),
             ("empty", String::new()),
         ];
-        let service = service();
         for (name, token) in cases {
             assert!(matches!(service.verify(&token), Err(TokenError::Invalid)), "{name} was accepted");
         }
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_once_it_expires() {
+        let service = service();
+        let expires = Utc::now().timestamp() + 1;
+        let token = sign(Algorithm::HS256, &claims_with("exp", json!(expires)), SECRET);
+        assert!(service.verify(&token).is_ok());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while Utc::now().timestamp() <= expires {
+            assert!(std::time::Instant::now() < deadline, "the clock did not pass {expires}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(matches!(service.verify(&token), Err(TokenError::Invalid)), "an expired token was accepted");
     }
 }

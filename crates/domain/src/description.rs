@@ -36,6 +36,11 @@ impl TodoDescription {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The description as the `String` it was made from.
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 impl fmt::Display for TodoDescription {

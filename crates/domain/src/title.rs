@@ -47,6 +47,11 @@ impl TodoTitle {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The title as the `String` it was made from.
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 impl fmt::Display for TodoTitle {

@@ -173,8 +173,8 @@ impl From<Todo> for TodoResponse {
     fn from(todo: Todo) -> Self {
         Self {
             id: todo.id.get(),
-            title: todo.title.as_str().to_owned(),
-            description: todo.description.map(|d| d.as_str().to_owned()),
+            title: todo.title.into_string(),
+            description: todo.description.map(TodoDescription::into_string),
             completed: todo.completed,
             created_at: rfc3339(todo.created_at),
             updated_at: todo.updated_at.map(rfc3339),

@@ -5,7 +5,9 @@ use actix_web::web::Bytes;
 use garde::Validate;
 use serde::{Deserialize, Serialize};
 use todo_application::use_cases::ImportedTodo;
-use todo_domain::{DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS, TITLE_MIN_CHARS, Todo, TodoFilter, TodoTitle};
+use todo_domain::{
+    DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS, TITLE_MIN_CHARS, Todo, TodoDescription, TodoFilter, TodoTitle,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use super::todos::{description, description_rule, title_rule};
@@ -134,8 +136,8 @@ impl ExportFormat {
             Self::Csv => csv_rows(todos.into_iter().map(|todo| {
                 [
                     todo.id.to_string(),
-                    todo.title.as_str().to_owned(),
-                    todo.description.map(|d| d.as_str().to_owned()).unwrap_or_default(),
+                    todo.title.into_string(),
+                    todo.description.map(TodoDescription::into_string).unwrap_or_default(),
                     todo.completed.to_string(),
                     rfc3339(todo.created_at),
                     todo.updated_at.map(rfc3339).unwrap_or_default(),
