@@ -39,7 +39,7 @@ const REMEMBERED_TOKENS: u64 = 10_000;
 ///
 /// A token that verified is remembered by its SHA-256 digest, with its claims and expiry:
 /// the next request with it is a digest and a look-up instead of the header, signature and
-/// claims checked again (bench/README.md). Its expiry is still checked every time; only
+/// claims checked again (ADR 0023). Its expiry is still checked every time; only
 /// tokens that verified are remembered, and never past their lifetime.
 pub struct JwtTokenService {
     encoding: EncodingKey,
@@ -72,6 +72,20 @@ impl JwtTokenService {
                 .time_to_live(settings.ttl.to_std().unwrap_or_default())
                 .build(),
         }
+    }
+
+    /// The signature, header and claims checked, as if the token were new.
+    fn decode(&self, token: &str) -> Result<Verified, TokenError> {
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        let id = claims.sub.parse::<i64>().map_err(|_| TokenError::Invalid)?;
+        let access = AccessClaims {
+            user: UserId::new(id).map_err(|_| TokenError::Invalid)?,
+            session: SessionId::parse(claims.sid).map_err(|_| TokenError::Invalid)?,
+            scopes: Scopes::parse(&claims.scope).map_err(|_| TokenError::Invalid)?,
+        };
+        Ok(Verified { claims: access, expires: claims.exp })
     }
 }
 
@@ -108,24 +122,10 @@ impl TokenService for JwtTokenService {
     }
 }
 
-impl JwtTokenService {
-    /// The signature, header and claims checked, as if the token were new.
-    fn decode(&self, token: &str) -> Result<Verified, TokenError> {
-        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        let id = claims.sub.parse::<i64>().map_err(|_| TokenError::Invalid)?;
-        let access = AccessClaims {
-            user: UserId::new(id).map_err(|_| TokenError::Invalid)?,
-            session: SessionId::parse(claims.sid).map_err(|_| TokenError::Invalid)?,
-            scopes: Scopes::parse(&claims.scope).map_err(|_| TokenError::Invalid)?,
-        };
-        Ok(Verified { claims: access, expires: claims.exp })
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use chrono::Utc;
@@ -249,10 +249,10 @@ mod tests {
         let expires = Utc::now().timestamp() + 1;
         let token = sign(Algorithm::HS256, &claims_with("exp", json!(expires)), SECRET);
         assert!(service.verify(&token).is_ok());
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let deadline = Instant::now() + Duration::from_secs(5);
         while Utc::now().timestamp() <= expires {
-            assert!(std::time::Instant::now() < deadline, "the clock did not pass {expires}");
-            std::thread::sleep(std::time::Duration::from_millis(20));
+            assert!(Instant::now() < deadline, "the clock did not pass {expires}");
+            std::thread::sleep(Duration::from_millis(20));
         }
         assert!(matches!(service.verify(&token), Err(TokenError::Invalid)), "an expired token was accepted");
     }

@@ -10,6 +10,8 @@
 
 use std::net::TcpListener;
 use std::time::Duration;
+#[cfg(target_os = "linux")]
+use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -47,13 +49,11 @@ pub async fn seal(listener: &TcpListener) -> bool {
             return false;
         }
         tokio::time::sleep(HANDSHAKES).await;
-        let deadline = std::time::Instant::now() + SEALING_TIMEOUT;
+        let deadline = Instant::now() + SEALING_TIMEOUT;
         loop {
             match waiting(listener) {
                 Ok(false) => return true,
-                Ok(true) if std::time::Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(1)).await
-                }
+                Ok(true) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(1)).await,
                 Ok(true) => return false,
                 Err(error) => {
                     tracing::warn!(%error, "the listener's queue could not be read; answering what is left with 503");
